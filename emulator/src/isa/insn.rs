@@ -1,0 +1,318 @@
+//! The decoded instruction: one flat enum variant per RV32IMAC + Zicsr + Zifencei + privileged
+//! instruction. Compressed (RVC) encodings are expanded at decode time into the base variant they
+//! stand for, so the executor and the timing model never see a `c.` form; the encoded length is
+//! kept beside the instruction in [`Decoded`].
+//!
+//! The enum is flat (no nested `op` enums) so the executor's `match` is a single jump table.
+
+/// An integer register number, `x0`..`x31`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Reg(pub u8);
+
+impl Reg {
+    /// The hard-wired zero register.
+    pub const ZERO: Reg = Reg(0);
+    /// Return address (`x1`).
+    pub const RA: Reg = Reg(1);
+    /// Stack pointer (`x2`).
+    pub const SP: Reg = Reg(2);
+
+    /// Register number as an array index.
+    #[inline(always)]
+    pub fn idx(self) -> usize {
+        self.0 as usize
+    }
+
+    /// ABI name as objdump prints it (`zero`, `ra`, `sp`, `a0`, `s0`, ...).
+    pub fn abi_name(self) -> &'static str {
+        const NAMES: [&str; 32] = [
+            "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3",
+            "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",
+            "t3", "t4", "t5", "t6",
+        ];
+        NAMES[self.idx() & 31]
+    }
+}
+
+/// Ordering bits of an atomic instruction (`.aq`, `.rl`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct AqRl {
+    /// Acquire.
+    pub aq: bool,
+    /// Release.
+    pub rl: bool,
+}
+
+/// One decoded RV32 instruction.
+///
+/// Immediates are stored sign-extended and already shifted into place (e.g. `Lui::imm` is the
+/// full 32-bit value `imm20 << 12`; branch/jump offsets are byte offsets).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Insn {
+    // ---- RV32I ----
+    /// `rd = imm` (imm already `<< 12`).
+    Lui { rd: Reg, imm: u32 },
+    /// `rd = pc + imm` (imm already `<< 12`).
+    Auipc { rd: Reg, imm: u32 },
+    /// Jump and link, byte offset.
+    Jal { rd: Reg, offset: i32 },
+    /// Jump and link register.
+    Jalr { rd: Reg, rs1: Reg, offset: i32 },
+    /// Branch if equal.
+    Beq { rs1: Reg, rs2: Reg, offset: i32 },
+    /// Branch if not equal.
+    Bne { rs1: Reg, rs2: Reg, offset: i32 },
+    /// Branch if less than (signed).
+    Blt { rs1: Reg, rs2: Reg, offset: i32 },
+    /// Branch if greater or equal (signed).
+    Bge { rs1: Reg, rs2: Reg, offset: i32 },
+    /// Branch if less than (unsigned).
+    Bltu { rs1: Reg, rs2: Reg, offset: i32 },
+    /// Branch if greater or equal (unsigned).
+    Bgeu { rs1: Reg, rs2: Reg, offset: i32 },
+    /// Load byte (sign-extend).
+    Lb { rd: Reg, rs1: Reg, offset: i32 },
+    /// Load halfword (sign-extend).
+    Lh { rd: Reg, rs1: Reg, offset: i32 },
+    /// Load word.
+    Lw { rd: Reg, rs1: Reg, offset: i32 },
+    /// Load byte (zero-extend).
+    Lbu { rd: Reg, rs1: Reg, offset: i32 },
+    /// Load halfword (zero-extend).
+    Lhu { rd: Reg, rs1: Reg, offset: i32 },
+    /// Store byte.
+    Sb { rs1: Reg, rs2: Reg, offset: i32 },
+    /// Store halfword.
+    Sh { rs1: Reg, rs2: Reg, offset: i32 },
+    /// Store word.
+    Sw { rs1: Reg, rs2: Reg, offset: i32 },
+    /// Add immediate.
+    Addi { rd: Reg, rs1: Reg, imm: i32 },
+    /// Set less than immediate (signed).
+    Slti { rd: Reg, rs1: Reg, imm: i32 },
+    /// Set less than immediate (unsigned compare of the sign-extended immediate).
+    Sltiu { rd: Reg, rs1: Reg, imm: i32 },
+    /// Xor immediate.
+    Xori { rd: Reg, rs1: Reg, imm: i32 },
+    /// Or immediate.
+    Ori { rd: Reg, rs1: Reg, imm: i32 },
+    /// And immediate.
+    Andi { rd: Reg, rs1: Reg, imm: i32 },
+    /// Shift left logical immediate (shamt 0..31).
+    Slli { rd: Reg, rs1: Reg, shamt: u8 },
+    /// Shift right logical immediate.
+    Srli { rd: Reg, rs1: Reg, shamt: u8 },
+    /// Shift right arithmetic immediate.
+    Srai { rd: Reg, rs1: Reg, shamt: u8 },
+    /// Add.
+    Add { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Subtract.
+    Sub { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Shift left logical.
+    Sll { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Set less than (signed).
+    Slt { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Set less than (unsigned).
+    Sltu { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Xor.
+    Xor { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Shift right logical.
+    Srl { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Shift right arithmetic.
+    Sra { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Or.
+    Or { rd: Reg, rs1: Reg, rs2: Reg },
+    /// And.
+    And { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Memory fence; `pred`/`succ` are the 4-bit IORW sets, `fm` the fence mode.
+    Fence { pred: u8, succ: u8, fm: u8 },
+    /// Environment call.
+    Ecall,
+    /// Breakpoint.
+    Ebreak,
+
+    // ---- Zifencei ----
+    /// Instruction-fetch fence.
+    FenceI,
+
+    // ---- Zicsr ---- (`csr` is the 12-bit CSR number)
+    /// Atomic read/write CSR.
+    Csrrw { rd: Reg, rs1: Reg, csr: u16 },
+    /// Atomic read and set bits.
+    Csrrs { rd: Reg, rs1: Reg, csr: u16 },
+    /// Atomic read and clear bits.
+    Csrrc { rd: Reg, rs1: Reg, csr: u16 },
+    /// Read/write CSR with a 5-bit zero-extended immediate.
+    Csrrwi { rd: Reg, uimm: u8, csr: u16 },
+    /// Read and set bits, immediate.
+    Csrrsi { rd: Reg, uimm: u8, csr: u16 },
+    /// Read and clear bits, immediate.
+    Csrrci { rd: Reg, uimm: u8, csr: u16 },
+
+    // ---- M ----
+    /// Multiply (low 32 bits).
+    Mul { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Multiply high, signed × signed.
+    Mulh { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Multiply high, signed × unsigned.
+    Mulhsu { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Multiply high, unsigned × unsigned.
+    Mulhu { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Divide (signed).
+    Div { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Divide (unsigned).
+    Divu { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Remainder (signed).
+    Rem { rd: Reg, rs1: Reg, rs2: Reg },
+    /// Remainder (unsigned).
+    Remu { rd: Reg, rs1: Reg, rs2: Reg },
+
+    // ---- A ---- (word-sized only on RV32)
+    /// Load reserved.
+    LrW { rd: Reg, rs1: Reg, order: AqRl },
+    /// Store conditional.
+    ScW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    /// Atomic swap.
+    AmoswapW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    /// Atomic add.
+    AmoaddW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    /// Atomic xor.
+    AmoxorW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    /// Atomic and.
+    AmoandW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    /// Atomic or.
+    AmoorW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    /// Atomic signed minimum.
+    AmominW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    /// Atomic signed maximum.
+    AmomaxW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    /// Atomic unsigned minimum.
+    AmominuW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    /// Atomic unsigned maximum.
+    AmomaxuW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+
+    // ---- Privileged ----
+    /// Return from M-mode trap.
+    Mret,
+    /// Return from S-mode trap.
+    Sret,
+    /// Wait for interrupt.
+    Wfi,
+    /// Supervisor fence of address-translation caches.
+    SfenceVma { rs1: Reg, rs2: Reg },
+
+    /// Any encoding this decoder does not accept; carries the raw bits (16-bit forms zero-extended).
+    Illegal { raw: u32 },
+}
+
+/// An instruction as decoded from memory: the instruction plus its encoded length and raw bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decoded {
+    /// The (expanded) instruction.
+    pub insn: Insn,
+    /// The raw encoding (a 16-bit compressed form is zero-extended).
+    pub raw: u32,
+    /// Encoded length in bytes: 2 (compressed) or 4.
+    pub len: u8,
+}
+
+/// Coarse instruction class for the instruction-mix statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum InsnClass {
+    /// Integer ALU, LUI/AUIPC.
+    Alu = 0,
+    /// Loads.
+    Load,
+    /// Stores.
+    Store,
+    /// Conditional branches.
+    Branch,
+    /// JAL / JALR.
+    Jump,
+    /// Multiply.
+    Mul,
+    /// Divide / remainder.
+    Div,
+    /// LR/SC and AMOs.
+    Atomic,
+    /// CSR accesses.
+    Csr,
+    /// ECALL/EBREAK, fences, privileged, illegal.
+    System,
+}
+
+impl InsnClass {
+    /// Number of classes (array size for per-class counters).
+    pub const COUNT: usize = 10;
+    /// All classes in counter order.
+    pub const ALL: [InsnClass; Self::COUNT] = [
+        InsnClass::Alu,
+        InsnClass::Load,
+        InsnClass::Store,
+        InsnClass::Branch,
+        InsnClass::Jump,
+        InsnClass::Mul,
+        InsnClass::Div,
+        InsnClass::Atomic,
+        InsnClass::Csr,
+        InsnClass::System,
+    ];
+
+    /// Lower-case name used in statistics output.
+    pub fn name(self) -> &'static str {
+        match self {
+            InsnClass::Alu => "alu",
+            InsnClass::Load => "load",
+            InsnClass::Store => "store",
+            InsnClass::Branch => "branch",
+            InsnClass::Jump => "jump",
+            InsnClass::Mul => "mul",
+            InsnClass::Div => "div",
+            InsnClass::Atomic => "atomic",
+            InsnClass::Csr => "csr",
+            InsnClass::System => "system",
+        }
+    }
+}
+
+impl Insn {
+    /// The instruction's class for the instruction mix.
+    pub fn class(&self) -> InsnClass {
+        use Insn::*;
+        match self {
+            Lui { .. } | Auipc { .. } | Addi { .. } | Slti { .. } | Sltiu { .. } | Xori { .. }
+            | Ori { .. } | Andi { .. } | Slli { .. } | Srli { .. } | Srai { .. } | Add { .. }
+            | Sub { .. } | Sll { .. } | Slt { .. } | Sltu { .. } | Xor { .. } | Srl { .. }
+            | Sra { .. } | Or { .. } | And { .. } => InsnClass::Alu,
+            Lb { .. } | Lh { .. } | Lw { .. } | Lbu { .. } | Lhu { .. } => InsnClass::Load,
+            Sb { .. } | Sh { .. } | Sw { .. } => InsnClass::Store,
+            Beq { .. } | Bne { .. } | Blt { .. } | Bge { .. } | Bltu { .. } | Bgeu { .. } => {
+                InsnClass::Branch
+            }
+            Jal { .. } | Jalr { .. } => InsnClass::Jump,
+            Mul { .. } | Mulh { .. } | Mulhsu { .. } | Mulhu { .. } => InsnClass::Mul,
+            Div { .. } | Divu { .. } | Rem { .. } | Remu { .. } => InsnClass::Div,
+            LrW { .. } | ScW { .. } | AmoswapW { .. } | AmoaddW { .. } | AmoxorW { .. }
+            | AmoandW { .. } | AmoorW { .. } | AmominW { .. } | AmomaxW { .. }
+            | AmominuW { .. } | AmomaxuW { .. } => InsnClass::Atomic,
+            Csrrw { .. } | Csrrs { .. } | Csrrc { .. } | Csrrwi { .. } | Csrrsi { .. }
+            | Csrrci { .. } => InsnClass::Csr,
+            Fence { .. } | Ecall | Ebreak | FenceI | Mret | Sret | Wfi | SfenceVma { .. }
+            | Illegal { .. } => InsnClass::System,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insn_stays_small() {
+        // The decoded-instruction cache holds one `Decoded` per halfword of a code page; keep it
+        // compact so a page's worth stays cache-friendly.
+        assert!(std::mem::size_of::<Insn>() <= 8, "{}", std::mem::size_of::<Insn>());
+        assert!(std::mem::size_of::<Decoded>() <= 16);
+    }
+}

@@ -1,0 +1,14 @@
+//! The RV32IMAC + Zicsr + Zifencei instruction set: the decoded [`Insn`] enum, the decoder
+//! (32-bit forms and RVC expansion), an encoder (used by tests and tools) and a disassembler whose
+//! text matches `riscv64-unknown-elf-objdump -d`. This module has no dependencies on the rest of
+//! the emulator.
+
+mod decode;
+mod disasm;
+mod encode;
+mod insn;
+
+pub use decode::decode;
+pub use disasm::disasm;
+pub use encode::encode;
+pub use insn::{AqRl, Decoded, Insn, InsnClass, Reg};

@@ -1,0 +1,4 @@
+//! rvscope: a cycle-level RISC-V (RV32) CPU + MMU emulator that runs newlib C programs as user
+//! processes and shows where every memory access goes.
+
+pub mod isa;
