@@ -2,3 +2,4 @@
 //! processes and shows where every memory access goes.
 
 pub mod isa;
+pub mod os;

@@ -1,0 +1,1 @@
+//! System calls (DESIGN.md §3).
