@@ -6,5 +6,9 @@ use super::insn::{Decoded, Insn};
 /// compressed instruction, only they are used and `len` is 2; otherwise all 32 bits, `len` 4.
 pub fn decode(raw: u32) -> Decoded {
     let _ = raw;
-    Decoded { insn: Insn::Illegal { raw }, raw, len: 4 }
+    Decoded {
+        insn: Insn::Illegal { raw },
+        raw,
+        len: 4,
+    }
 }

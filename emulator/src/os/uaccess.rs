@@ -17,7 +17,11 @@ pub trait UserMemory {
     /// Reads a NUL-terminated string of at most `max_bytes` bytes (without the NUL).
     /// A string with no NUL within `max_bytes` is an error (Linux: `-ENAMETOOLONG`), reported
     /// here as `Ok(None)`.
-    fn read_c_string(&mut self, vaddr: u32, max_bytes: usize) -> Result<Option<Vec<u8>>, BadUserAddr> {
+    fn read_c_string(
+        &mut self,
+        vaddr: u32,
+        max_bytes: usize,
+    ) -> Result<Option<Vec<u8>>, BadUserAddr> {
         let mut out = Vec::new();
         let mut byte = [0u8; 1];
         for i in 0..max_bytes as u32 {

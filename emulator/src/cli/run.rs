@@ -1,0 +1,55 @@
+//! `rvscope run`.
+
+use std::io::Write;
+
+use anyhow::{Context, Result};
+use rvscope::os::files::Files;
+use rvscope::{Config, Machine, Outcome};
+
+use super::RunArgs;
+
+/// Runs the program; returns the exit status to pass through.
+pub fn run(args: RunArgs) -> Result<u8> {
+    let config = Config {
+        ram_bytes: args.ram,
+        stack_bytes: args.stack_size,
+        clock_hz: args.clock_hz,
+        max_insns: args.max_insns,
+        fs_root: args.fs_root.clone(),
+        env: args.env.clone(),
+    };
+    if let Some(root) = &config.fs_root {
+        if !root.is_dir() {
+            return Err(rvscope::Error::Config(format!(
+                "--fs-root {}: not a directory",
+                root.display()
+            ))
+            .into());
+        }
+    }
+    let mut argv = vec![args.elf.display().to_string()];
+    argv.extend(args.args.iter().cloned());
+    let files = Files::stdio(config.fs_root.clone());
+    let mut machine = Machine::new(&config, &args.elf, &argv, files)?;
+    let outcome = machine.run();
+    match &outcome {
+        Outcome::Exited(_) => {}
+        Outcome::Signaled { report, .. } => eprintln!("{report}"),
+        Outcome::InsnLimit(n) => eprintln!("rvscope: stopped after {n} instructions (--max-insns)"),
+    }
+    if args.stats || args.stats_file.is_some() {
+        let stats = machine.stats();
+        if let Some(path) = &args.stats_file {
+            let json = serde_json::to_string_pretty(&stats).context("serialising statistics")?;
+            std::fs::write(path, json + "\n").map_err(|source| rvscope::Error::Io {
+                context: format!("writing {}", path.display()),
+                source,
+            })?;
+        }
+        if args.stats {
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(stats.to_text().as_bytes());
+        }
+    }
+    Ok(outcome.exit_status())
+}

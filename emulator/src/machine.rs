@@ -1,0 +1,295 @@
+//! The machine: a hart, its memory and the kernel, and the loop that runs them.
+
+use std::path::Path;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::hart::trap::{AccessKind, Exception};
+use crate::hart::Hart;
+use crate::isa::{self, Decoded, InsnClass};
+use crate::mem::access::Memory;
+use crate::mem::phys::{PhysMem, PAGE_SIZE};
+use crate::os::files::Files;
+use crate::os::kernel::{FatalFault, Kernel, Termination};
+use crate::os::loader::ElfImage;
+use crate::os::process::{FaultCause, Process};
+use crate::os::signal::Signal;
+use crate::os::simtime::SimClock;
+use crate::os::symbols::Symbols;
+use crate::stats::Stats;
+use crate::trace::{NoObserver, Observer};
+
+/// How a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The program called `exit(status)`.
+    Exited(u8),
+    /// The program was killed by a signal; `report` is the one-line explanation.
+    Signaled {
+        /// The signal.
+        signal: Signal,
+        /// One line for stderr, without the trailing newline.
+        report: String,
+    },
+    /// `--max-insns` was reached.
+    InsnLimit(u64),
+}
+
+impl Outcome {
+    /// The exit status a shell would see (128+signal for a killed process; for the instruction
+    /// limit, 124 as `timeout` uses).
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            Outcome::Exited(code) => *code,
+            Outcome::Signaled { signal, .. } => signal.exit_status(),
+            Outcome::InsnLimit(_) => 124,
+        }
+    }
+}
+
+/// Why the inner loop stopped.
+enum Stop {
+    Exception(Exception),
+    Limit,
+}
+
+/// A RISC-V machine running one user process.
+pub struct Machine {
+    /// The hart.
+    pub hart: Hart,
+    /// Its memory.
+    pub mem: Memory,
+    /// The kernel.
+    pub kernel: Kernel,
+    symbols: Symbols,
+    config: Config,
+    /// Instructions retired per class.
+    mix: [u64; InsnClass::COUNT],
+    outcome: Option<Outcome>,
+}
+
+impl Machine {
+    /// Loads the ELF at `elf_path` and builds its process with `argv` (argv[0] included) and the
+    /// configuration's environment. `files` gives the process its file descriptors.
+    pub fn new(config: &Config, elf_path: &Path, argv: &[String], files: Files) -> Result<Machine> {
+        config.validate()?;
+        let image = ElfImage::load(elf_path)?;
+        let entry = image.entry;
+        let mut mem = Memory::new(PhysMem::new(config.ram_bytes));
+        let mut process = Process::new(image, config.stack_bytes);
+        let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.as_bytes().to_vec()).collect();
+        let envp: Vec<Vec<u8>> = config.env.iter().map(|e| e.as_bytes().to_vec()).collect();
+        let sp = process
+            .build_initial_stack(&mut mem, &argv, &envp)
+            .map_err(|cause| {
+                Error::Config(format!(
+                    "cannot build the initial stack: {}",
+                    cause.describe()
+                ))
+            })?;
+        let mut hart = Hart::new(entry, config.clock_hz);
+        hart.regs[2] = sp;
+        let clock = SimClock::new(config.clock_hz);
+        Ok(Machine {
+            hart,
+            mem,
+            kernel: Kernel::new(process, files, clock),
+            symbols: Symbols::load(elf_path),
+            config: config.clone(),
+            mix: [0; InsnClass::COUNT],
+            outcome: None,
+        })
+    }
+
+    /// Runs to the end with no observer.
+    pub fn run(&mut self) -> Outcome {
+        self.run_with(&mut NoObserver)
+    }
+
+    /// Runs to the end (exit, fatal signal or instruction limit), reporting to `observer`.
+    pub fn run_with<O: Observer>(&mut self, observer: &mut O) -> Outcome {
+        if let Some(done) = &self.outcome {
+            return done.clone();
+        }
+        let outcome = loop {
+            match self.burst(observer) {
+                Stop::Limit => break Outcome::InsnLimit(self.hart.instret),
+                Stop::Exception(exc) => {
+                    let pc = self.hart.pc;
+                    let ended = self
+                        .kernel
+                        .handle_exception(&mut self.hart, &mut self.mem, exc);
+                    if exc == Exception::EcallFromU && self.hart.pc != pc {
+                        // The ecall completed: it retires like any instruction.
+                        self.hart.instret += 1;
+                        self.mix[InsnClass::System as usize] += 1;
+                    }
+                    match ended {
+                        None => {}
+                        Some(Termination::Exited(code)) => break Outcome::Exited(code),
+                        Some(Termination::Signaled(fault)) => {
+                            break Outcome::Signaled {
+                                signal: fault.signal,
+                                report: self.fault_report(&fault),
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        self.kernel.files.flush_all();
+        self.outcome = Some(outcome.clone());
+        outcome
+    }
+
+    /// The interpreter's inner loop: fetch (decoded-page cache), execute, count — until an
+    /// exception needs the kernel or the instruction limit is reached.
+    #[inline(never)]
+    fn burst<O: Observer>(&mut self, observer: &mut O) -> Stop {
+        let limit = self.config.max_insns.unwrap_or(u64::MAX);
+        let hart = &mut self.hart;
+        let mem = &mut self.mem;
+        let mix = &mut self.mix;
+        loop {
+            if hart.instret >= limit {
+                return Stop::Limit;
+            }
+            let pc = hart.pc;
+            let c = match mem.fetch(pc) {
+                Ok(c) => c,
+                Err(e) => return Stop::Exception(e),
+            };
+            if let Err(e) = hart.execute(c.insn, c.raw, c.len, mem) {
+                return Stop::Exception(e);
+            }
+            hart.instret += 1;
+            mix[c.class as usize] += 1;
+            if O::ENABLED {
+                observer.on_retire(pc, &c);
+            }
+        }
+    }
+
+    /// Statistics of the run so far.
+    pub fn stats(&self) -> Stats {
+        Stats::collect(self)
+    }
+
+    /// Instructions retired per class.
+    pub fn instruction_mix(&self) -> &[u64; InsnClass::COUNT] {
+        &self.mix
+    }
+
+    /// The configuration this machine was built with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// How the run ended, if it has.
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.outcome.as_ref()
+    }
+
+    /// `name+0xoff (file:line)` for a code address, as far as the symbols tell.
+    pub fn describe_code_addr(&mut self, pc: u32) -> String {
+        let mut out = String::new();
+        if let Some((f, off)) = self.symbols.function_at(pc) {
+            out.push_str(" in ");
+            out.push_str(&f.name);
+            if off != 0 {
+                out.push_str(&format!("+{off:#x}"));
+            }
+        }
+        if let Some(line) = self.symbols.source_line(pc) {
+            out.push_str(&format!(" ({line})"));
+        }
+        out
+    }
+
+    /// The mnemonic of the instruction at `pc`, if it can be read.
+    fn mnemonic_at(&mut self, pc: u32) -> Option<String> {
+        let c = self.mem.fetch(pc).ok()?;
+        let text = isa::disasm(
+            &Decoded {
+                insn: c.insn,
+                raw: c.raw,
+                len: c.len,
+            },
+            pc,
+        );
+        Some(text.split('\t').next().unwrap_or(&text).to_owned())
+    }
+
+    /// The one-line report of a fatal fault (DESIGN.md §2), e.g.
+    /// `rvscope: segmentation fault at 0x00000000 (null page) by lw at 0x000101a4 in main (t.c:4)`.
+    fn fault_report(&mut self, fault: &FatalFault) -> String {
+        let pc = fault.pc;
+        let place = self.describe_code_addr(pc);
+        let what = fault.signal.description();
+        match (fault.signal, fault.cause) {
+            (Signal::Kill, _) => format!(
+                "rvscope: out of memory: RAM {} KiB, swap 0 KiB, resident {} pages; killed {}{}",
+                self.mem.ram.frame_count() as u64 * PAGE_SIZE as u64 / 1024,
+                self.mem.ram.frames_in_use(),
+                match self.mnemonic_at(pc) {
+                    Some(m) => format!("at {m} at {pc:#010x}"),
+                    None => format!("at {pc:#010x}"),
+                },
+                place
+            ),
+            (Signal::Segv, Some(cause)) => {
+                let by = if fault.access == Some(AccessKind::Fetch) {
+                    format!("fetching the instruction at {pc:#010x}")
+                } else {
+                    match self.mnemonic_at(pc) {
+                        Some(m) => format!("by {m} at {pc:#010x}"),
+                        None => format!("at pc {pc:#010x}"),
+                    }
+                };
+                let place = if fault.access == Some(AccessKind::Fetch) {
+                    String::new()
+                } else {
+                    place
+                };
+                let desc = cause.describe();
+                let headline = if matches!(cause, FaultCause::StackOverflow { .. }) {
+                    "stack overflow".to_owned()
+                } else {
+                    what.to_owned()
+                };
+                format!(
+                    "rvscope: {headline} at {:#010x} ({desc}) {by}{place}",
+                    fault.addr
+                )
+            }
+            (Signal::Ill, _) => {
+                let raw = fault.exception.tval();
+                let text = self.mem.fetch(pc).ok().map(|c| {
+                    isa::disasm(
+                        &Decoded {
+                            insn: c.insn,
+                            raw: c.raw,
+                            len: c.len,
+                        },
+                        pc,
+                    )
+                    .replace('\t', " ")
+                });
+                match text {
+                    Some(t) if !t.is_empty() && !t.starts_with("Illegal") => {
+                        format!(
+                            "rvscope: {what} {t} (not allowed in user mode) at {pc:#010x}{place}"
+                        )
+                    }
+                    _ => format!("rvscope: {what} {raw:#010x} at {pc:#010x}{place}"),
+                }
+            }
+            (Signal::Bus, _) => format!(
+                "rvscope: {what} at {:#010x} (misaligned atomic access) by {} at {pc:#010x}{place}",
+                fault.addr,
+                self.mnemonic_at(pc).unwrap_or_else(|| "?".into())
+            ),
+            (signal, _) => format!("rvscope: {} at {pc:#010x}{place}", signal.description()),
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! A flat, host-side page map: one 32-bit entry per 4 KiB virtual page of the 32-bit space.
+//!
+//! This stands in for the Sv32 page tables until the MMU issue: the kernel installs an entry when
+//! it resolves a page fault, and the hart's loads, stores and fetches check the permission bits
+//! here, raising the same page-fault exceptions a real walk would.
+//!
+//! Entry layout: `frame << 12 | region << 8 | flags`.
+
+use crate::mem::phys::{Frame, PAGE_SHIFT};
+use crate::os::layout::Region;
+
+/// Entry is valid.
+pub const VALID: u32 = 1 << 0;
+/// Readable.
+pub const READ: u32 = 1 << 1;
+/// Writable.
+pub const WRITE: u32 = 1 << 2;
+/// Executable.
+pub const EXEC: u32 = 1 << 3;
+/// The frame has a decoded-instruction page: a store must invalidate it first.
+pub const DECODED: u32 = 1 << 4;
+const REGION_SHIFT: u32 = 8;
+const REGION_MASK: u32 = 0xf;
+
+/// Number of 4 KiB pages in the 32-bit space.
+const PAGES: usize = 1 << 20;
+
+/// Permission bits of a mapping.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Perms {
+    /// Readable.
+    pub read: bool,
+    /// Writable.
+    pub write: bool,
+    /// Executable.
+    pub exec: bool,
+}
+
+impl Perms {
+    /// Entry flag bits for these permissions (plus VALID).
+    pub fn bits(self) -> u32 {
+        VALID
+            | if self.read { READ } else { 0 }
+            | if self.write { WRITE } else { 0 }
+            | if self.exec { EXEC } else { 0 }
+    }
+}
+
+/// The page map.
+pub struct PageMap {
+    entries: Vec<u32>,
+}
+
+impl Default for PageMap {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PageMap {
+    /// An empty map: every page faults.
+    pub fn new() -> Self {
+        PageMap {
+            entries: vec![0; PAGES],
+        }
+    }
+
+    /// The raw entry of the page holding `vaddr`.
+    #[inline(always)]
+    pub fn entry(&self, vaddr: u32) -> u32 {
+        self.entries[(vaddr >> PAGE_SHIFT) as usize]
+    }
+
+    /// Maps the page at `vaddr` to `frame`.
+    pub fn map(&mut self, vaddr: u32, frame: Frame, perms: Perms, region: Region) {
+        self.entries[(vaddr >> PAGE_SHIFT) as usize] =
+            (frame.0 << PAGE_SHIFT) | ((region as u32) << REGION_SHIFT) | perms.bits();
+    }
+
+    /// Removes the mapping of the page at `vaddr`, returning its frame if it had one.
+    pub fn unmap(&mut self, vaddr: u32) -> Option<Frame> {
+        let slot = &mut self.entries[(vaddr >> PAGE_SHIFT) as usize];
+        let old = std::mem::take(slot);
+        (old & VALID != 0).then(|| entry_frame(old))
+    }
+
+    /// Sets or clears the DECODED mark of the page at `vaddr`.
+    pub fn set_decoded(&mut self, vaddr: u32, decoded: bool) {
+        let slot = &mut self.entries[(vaddr >> PAGE_SHIFT) as usize];
+        if decoded {
+            *slot |= DECODED;
+        } else {
+            *slot &= !DECODED;
+        }
+    }
+
+    /// Number of valid entries (resident pages).
+    pub fn resident_pages(&self) -> usize {
+        self.entries.iter().filter(|&&e| e & VALID != 0).count()
+    }
+}
+
+/// The frame an entry maps.
+#[inline(always)]
+pub fn entry_frame(entry: u32) -> Frame {
+    Frame(entry >> PAGE_SHIFT)
+}
+
+/// The region an entry was mapped for.
+#[inline(always)]
+pub fn entry_region_index(entry: u32) -> usize {
+    ((entry >> REGION_SHIFT) & REGION_MASK) as usize
+}
+
+/// Byte offset in RAM of `vaddr` under `entry` (which must be valid).
+#[inline(always)]
+pub fn entry_ram_offset(entry: u32, vaddr: u32) -> usize {
+    ((entry & !0xfff) | (vaddr & 0xfff)) as usize
+}
