@@ -1,1 +1,10 @@
+//! The integration suite (one test binary, as ripgrep does): guest programs built with the
+//! project's toolchain, run under rvscope and checked against qemu-riscv32 and hand-computed
+//! figures.
 
+mod support;
+
+mod cli;
+mod disasm;
+mod faults;
+mod guests;

@@ -150,24 +150,42 @@ impl Machine {
         let hart = &mut self.hart;
         let mem = &mut self.mem;
         let mix = &mut self.mix;
-        loop {
-            if hart.instret >= limit {
-                return Stop::Limit;
-            }
-            let pc = hart.pc;
-            let c = match mem.fetch(pc) {
-                Ok(c) => c,
-                Err(e) => return Stop::Exception(e),
-            };
-            if let Err(e) = hart.execute(c.insn, c.raw, c.len, mem) {
-                return Stop::Exception(e);
-            }
-            hart.instret += 1;
-            mix[c.class as usize] += 1;
-            if O::ENABLED {
-                observer.on_retire(pc, &c);
-            }
+        // The pc lives in a register for the whole burst and is written back on exit.
+        let mut pc = hart.pc;
+        // One step: fetch through the decoded-page cache, execute, count. The loop body holds
+        // two copies of it so the host's indirect-branch predictor sees two dispatch sites,
+        // each with its own history (measured: fewer mispredictions than one shared site).
+        macro_rules! step {
+            () => {{
+                if hart.instret >= limit {
+                    break Stop::Limit;
+                }
+                let c = match mem.fetch_cached(pc) {
+                    Some(c) => *c,
+                    None => match mem.fetch_slow(pc) {
+                        Ok(c) => c,
+                        Err(e) => break Stop::Exception(e),
+                    },
+                };
+                match hart.execute(c.insn, c.raw, c.len, pc, mem) {
+                    Ok(next) => {
+                        if O::ENABLED {
+                            observer.on_retire(pc, &c);
+                        }
+                        pc = next;
+                    }
+                    Err(e) => break Stop::Exception(e),
+                }
+                hart.instret += 1;
+                mix[c.class as usize] += 1;
+            }};
         }
+        let stop = loop {
+            step!();
+            step!();
+        };
+        hart.pc = pc;
+        stop
     }
 
     /// Statistics of the run so far.

@@ -11,16 +11,17 @@ use crate::isa::Insn;
 use crate::mem::access::Memory;
 
 impl Hart {
-    /// Executes `insn` (encoded in `len` bytes, raw bits `raw`) at the current `pc`.
+    /// Executes `insn` (encoded in `len` bytes, raw bits `raw`) located at `pc`, returning the
+    /// next pc. `self.pc` is not read or written: the interpreter loop keeps the pc in a local.
     #[inline(always)]
     pub fn execute(
         &mut self,
         insn: Insn,
         raw: u32,
         len: u8,
+        pc: u32,
         mem: &mut Memory,
-    ) -> Result<(), Exception> {
-        let pc = self.pc;
+    ) -> Result<u32, Exception> {
         let mut next = pc.wrapping_add(len as u32);
         let r = &mut self.regs;
         macro_rules! x {
@@ -176,7 +177,7 @@ impl Hart {
             }
             Insn::Divu { rd, rs1, rs2 } => {
                 let (a, b) = (x!(rs1), x!(rs2));
-                set!(rd, if b == 0 { u32::MAX } else { a / b })
+                set!(rd, a.checked_div(b).unwrap_or(u32::MAX))
             }
             Insn::Rem { rd, rs1, rs2 } => {
                 let (a, b) = (x!(rs1) as i32, x!(rs2) as i32);
@@ -191,7 +192,7 @@ impl Hart {
             }
             Insn::Remu { rd, rs1, rs2 } => {
                 let (a, b) = (x!(rs1), x!(rs2));
-                set!(rd, if b == 0 { a } else { a % b })
+                set!(rd, a.checked_rem(b).unwrap_or(a))
             }
 
             Insn::LrW { rd, rs1, .. } => {
@@ -238,7 +239,6 @@ impl Hart {
             }
         }
         self.regs[0] = 0;
-        self.pc = next;
-        Ok(())
+        Ok(next)
     }
 }

@@ -20,7 +20,8 @@ impl Reg {
     /// Register number as an array index.
     #[inline(always)]
     pub fn idx(self) -> usize {
-        self.0 as usize
+        // The mask lets the compiler drop bounds checks on the 32-entry register file.
+        (self.0 & 31) as usize
     }
 
     /// ABI name as objdump prints it (`zero`, `ra`, `sp`, `a0`, `s0`, ...).

@@ -60,7 +60,8 @@ pub struct AccessCounts {
 
 /// Decoded pages, one per frame that has been executed from.
 struct DecodeCache {
-    pages: Vec<Box<[CachedInsn]>>,
+    /// All decoded pages back to back, `SLOTS_PER_PAGE` slots each (one per halfword).
+    slots: Vec<CachedInsn>,
     /// The virtual page number each decoded page was filled through (to clear its DECODED bit).
     page_vpn: Vec<u32>,
     free: Vec<u32>,
@@ -77,10 +78,10 @@ pub struct Memory {
     /// Per-region load/store counts.
     pub counts: AccessCounts,
     decoded: DecodeCache,
-    /// The virtual page of the last fetch and its decoded-page slot: straight-line code within a
+    /// The virtual page of the last fetch and the index of its decoded page's first slot: straight-line code within a
     /// page skips translation.
     fetch_vpn: u32,
-    fetch_slot: u32,
+    fetch_base: usize,
 }
 
 impl Memory {
@@ -92,32 +93,41 @@ impl Memory {
             map: PageMap::new(),
             counts: AccessCounts::default(),
             decoded: DecodeCache {
-                pages: Vec::new(),
+                slots: Vec::new(),
                 page_vpn: Vec::new(),
                 free: Vec::new(),
                 by_frame: vec![NO_PAGE; frames],
             },
             fetch_vpn: NO_PAGE,
-            fetch_slot: 0,
+            fetch_base: 0,
         }
     }
 
     // ---- instruction fetch ----
 
+    /// The already-decoded instruction at `pc` if it is on the page of the previous fetch: the
+    /// interpreter's fast path (no translation, no decode).
+    #[inline(always)]
+    pub fn fetch_cached(&self, pc: u32) -> Option<&CachedInsn> {
+        if pc >> PAGE_SHIFT != self.fetch_vpn {
+            return None;
+        }
+        let c = &self.decoded.slots[self.fetch_base + ((pc as usize & 0xfff) >> 1)];
+        (c.len != 0).then_some(c)
+    }
+
     /// Fetches (decoding if needed) the instruction at `pc`.
     #[inline(always)]
     pub fn fetch(&mut self, pc: u32) -> Result<CachedInsn, Exception> {
-        if pc >> PAGE_SHIFT == self.fetch_vpn {
-            let c = self.decoded.pages[self.fetch_slot as usize][(pc as usize & 0xfff) >> 1];
-            if c.len != 0 {
-                return Ok(c);
-            }
+        match self.fetch_cached(pc) {
+            Some(c) => Ok(*c),
+            None => self.fetch_slow(pc),
         }
-        self.fetch_slow(pc)
     }
 
+    /// Translates, checks and decodes the instruction at `pc` (fills the decoded page).
     #[inline(never)]
-    fn fetch_slow(&mut self, pc: u32) -> Result<CachedInsn, Exception> {
+    pub fn fetch_slow(&mut self, pc: u32) -> Result<CachedInsn, Exception> {
         let entry = self.map.entry(pc);
         if entry & (VALID | EXEC) != (VALID | EXEC) {
             return Err(Exception::FetchPageFault(pc));
@@ -144,9 +154,10 @@ impl Memory {
         };
         let slot = self.decoded_page_for(entry, pc);
         let c = CachedInsn::from_raw(raw);
-        self.decoded.pages[slot as usize][page_off as usize >> 1] = c;
+        let base = slot as usize * SLOTS_PER_PAGE;
+        self.decoded.slots[base + (page_off as usize >> 1)] = c;
         self.fetch_vpn = pc >> PAGE_SHIFT;
-        self.fetch_slot = slot;
+        self.fetch_base = base;
         Ok(c)
     }
 
@@ -160,15 +171,17 @@ impl Memory {
         }
         let slot = match self.decoded.free.pop() {
             Some(slot) => {
-                self.decoded.pages[slot as usize].fill(CachedInsn::EMPTY);
+                let base = slot as usize * SLOTS_PER_PAGE;
+                self.decoded.slots[base..base + SLOTS_PER_PAGE].fill(CachedInsn::EMPTY);
                 slot
             }
             None => {
+                let slot = self.decoded.page_vpn.len() as u32;
                 self.decoded
-                    .pages
-                    .push(vec![CachedInsn::EMPTY; SLOTS_PER_PAGE].into_boxed_slice());
+                    .slots
+                    .extend(std::iter::repeat_n(CachedInsn::EMPTY, SLOTS_PER_PAGE));
                 self.decoded.page_vpn.push(0);
-                (self.decoded.pages.len() - 1) as u32
+                slot
             }
         };
         self.decoded.page_vpn[slot as usize] = vaddr >> PAGE_SHIFT;

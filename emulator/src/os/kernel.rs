@@ -147,7 +147,7 @@ impl Kernel {
                     Some(r) => r,
                     None => {
                         if self.warned.insert(number) {
-                            log::warn!("unsupported system call {number} at pc {:#010x}: returning -ENOSYS", hart.pc);
+                            log::debug!("syscall {number} at {:#010x} unsupported", hart.pc);
                             eprintln!(
                                 "rvscope: warning: unsupported system call {number} at pc {:#010x} returns -ENOSYS",
                                 hart.pc

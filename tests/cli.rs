@@ -1,0 +1,131 @@
+//! rvscope's own errors: one line, exit 125 (usage), 126 (not runnable), 127 (not found).
+
+use std::io::Write;
+
+use crate::support::*;
+
+fn run(args: &[&str]) -> (i32, String) {
+    let out = rvscope().args(args).output().expect("running rvscope");
+    (
+        status_code(&out),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn file_with(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(bytes).unwrap();
+    f
+}
+
+#[test]
+fn missing_elf_is_127() {
+    let (code, err) = run(&["run", "/nonexistent/prog.elf"]);
+    assert_eq!(code, 127, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("/nonexistent/prog.elf"), "{err}");
+}
+
+#[test]
+fn unrunnable_files_are_126_with_one_line() {
+    let host = std::env::current_exe().unwrap();
+    let garbage = file_with(&[0x5a; 300]);
+    let elf_header_only = file_with(b"\x7fELF\x01\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\xf3\0");
+    let real = guest_elf("tests", "exit_code");
+    let bytes = std::fs::read(&real).unwrap();
+    let truncated = file_with(&bytes[..bytes.len().min(600)]);
+    let empty = file_with(b"");
+    for (what, path) in [
+        ("host x86-64 binary", host.as_path()),
+        ("garbage", garbage.path()),
+        ("header only", elf_header_only.path()),
+        ("truncated ELF", truncated.path()),
+        ("empty file", empty.path()),
+    ] {
+        let (code, err) = run(&["run", path.to_str().unwrap()]);
+        assert_eq!(code, 126, "{what}: {err}");
+        assert_eq!(err.lines().count(), 1, "{what}: {err}");
+        assert!(!err.contains("panicked"), "{what}: {err}");
+    }
+}
+
+#[test]
+fn bad_flags_are_125() {
+    let elf = guest_elf("tests", "exit_code");
+    let elf = elf.to_str().unwrap();
+    for args in [
+        vec!["run", "--stack-size", "lots", elf],
+        vec!["run", "--stack-size", "1K", elf],
+        vec!["run", "--ram", "8X", elf],
+        vec!["run", "--env", "NOEQUALS", elf],
+        vec!["run", "--fs-root", "/nonexistent-dir", elf],
+        vec!["frobnicate"],
+    ] {
+        let (code, err) = run(&args);
+        assert_eq!(code, 125, "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn exit_status_passes_through() {
+    let elf = guest_elf("tests", "exit_code");
+    for n in ["0", "3", "42", "255"] {
+        let out = rvscope()
+            .args(["run", elf.to_str().unwrap(), n])
+            .output()
+            .unwrap();
+        assert_eq!(status_code(&out), n.parse::<i32>().unwrap());
+    }
+}
+
+#[test]
+fn max_insns_stops_cleanly() {
+    let elf = guest_elf("examples", "recursion");
+    let out = rvscope()
+        .args(["run", "--max-insns", "1000", elf.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(status_code(&out), 124);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stopped after 1000 instructions"));
+}
+
+#[test]
+fn stats_json_counts_instructions_and_regions() {
+    let elf = guest_elf("examples", "hello");
+    let dir = tempfile::tempdir().unwrap();
+    let json_path = dir.path().join("stats.json");
+    let out = rvscope()
+        .args([
+            "run",
+            "--stats",
+            "--stats-file",
+            json_path.to_str().unwrap(),
+            elf.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(status_code(&out), 0);
+    let stats: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    assert_eq!(stats["schema"], "rvscope-stats/1");
+    let insns = stats["instructions"].as_u64().unwrap();
+    assert!(insns > 1000, "{stats}");
+    let mix_total: u64 = stats["instruction_mix"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        mix_total, insns,
+        "the instruction mix covers every retired instruction"
+    );
+    assert!(stats["regions"]["stack"]["stores"].as_u64().unwrap() > 0);
+    assert!(stats["regions"]["text"]["minor_faults"].as_u64().unwrap() > 0);
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("instruction mix") && text.contains("stack"),
+        "{text}"
+    );
+}
