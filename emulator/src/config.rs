@@ -51,7 +51,7 @@ impl Config {
                 self.stack_bytes
             )));
         }
-        if self.stack_bytes % crate::mem::phys::PAGE_SIZE != 0 {
+        if !self.stack_bytes.is_multiple_of(crate::mem::phys::PAGE_SIZE) {
             return Err(Error::Config(format!(
                 "stack size {} is not a multiple of the 4K page size",
                 self.stack_bytes
