@@ -877,3 +877,99 @@ impl Drop for Files {
         let _ = self.flush_all();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_stat_bytes_follow_the_ilp32_layout() {
+        let st = KernelStat {
+            dev: 0x0102_0304_0506_0708,
+            ino: 0x1112_1314_1516_1718,
+            mode: 0x2122_2324,
+            nlink: 0x3132_3334,
+            uid: 0x4142_4344,
+            gid: 0x5152_5354,
+            rdev: 0x6162_6364_6566_6768,
+            size: 0x7172_7374_7576_7778,
+            blksize: 0x0a0b_0c0d,
+            blocks: 0x1a1b_1c1d_1e1f_2021,
+            atime: (0x2a2b_2c2d_2e2f_3031, 0x3a3b_3c3d),
+            mtime: (0x4a4b_4c4d_4e4f_5051, 0x5a5b_5c5d),
+            ctime: (0x6a6b_6c6d_6e6f_7071, 0x7a7b_7c7d),
+        };
+        let b = st.to_bytes();
+        let u64_at = |o: usize| u64::from_le_bytes(b[o..o + 8].try_into().unwrap());
+        let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+        use kstat_off as o;
+        assert_eq!(u64_at(o::DEV), st.dev);
+        assert_eq!(u64_at(o::INO), st.ino);
+        assert_eq!(u32_at(o::MODE), st.mode);
+        assert_eq!(u32_at(o::NLINK), st.nlink);
+        assert_eq!(u32_at(o::UID), st.uid);
+        assert_eq!(u32_at(o::GID), st.gid);
+        assert_eq!(u64_at(o::RDEV), st.rdev);
+        assert_eq!(u64_at(40), 0, "__pad1");
+        assert_eq!(u64_at(o::SIZE) as i64, st.size);
+        assert_eq!(u32_at(o::BLKSIZE) as i32, st.blksize);
+        assert_eq!(u32_at(60), 0, "__pad2");
+        assert_eq!(u64_at(o::BLOCKS) as i64, st.blocks);
+        for (off, (sec, nsec)) in [
+            (o::ATIM, st.atime),
+            (o::MTIM, st.mtime),
+            (o::CTIM, st.ctime),
+        ] {
+            assert_eq!(u64_at(off) as i64, sec);
+            assert_eq!(u32_at(off + 8) as i32, nsec);
+            assert_eq!(u32_at(off + 12), 0, "timespec padding");
+        }
+        assert_eq!(u64_at(o::RESERVED), 0);
+        assert_eq!(b.len(), 128);
+    }
+
+    #[test]
+    fn paths_normalise_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("d")).unwrap();
+        std::fs::write(dir.path().join("d/f"), "x").unwrap();
+        let files = Files::new(
+            Some(dir.path().to_path_buf()),
+            StdStream::Null,
+            StdStream::Null,
+            StdStream::Null,
+        )
+        .unwrap();
+        let root = files.fs_root().unwrap().to_path_buf();
+        let cwd = atflag::AT_FDCWD;
+        for p in ["d/f", "/d/f", "//d/./f", "d/../d/f", "./d//f"] {
+            let r = files.resolve(cwd, p.as_bytes()).unwrap();
+            assert_eq!(r.path(), root.join("d/f"), "{p}");
+        }
+        for p in ["/", ".", "d/..", "/./"] {
+            let r = files.resolve(cwd, p.as_bytes()).unwrap();
+            assert!(r.name.is_none(), "{p}");
+            assert_eq!(r.path(), root);
+        }
+        assert_eq!(files.resolve(cwd, b"..").err(), Some(Errno::EACCES));
+        assert_eq!(files.resolve(cwd, b"").err(), Some(Errno::ENOENT));
+        assert_eq!(files.resolve(5, b"d/f").err(), Some(Errno::EBADF));
+        assert!(files.resolve(5, b"/d/f").is_ok());
+        let long = vec![b'a'; PATH_MAX];
+        assert_eq!(files.resolve(cwd, &long).err(), Some(Errno::ENAMETOOLONG));
+        assert!(Files::new(
+            Some(dir.path().join("d/f")),
+            StdStream::Null,
+            StdStream::Null,
+            StdStream::Null
+        )
+        .is_err());
+        assert!(Files::new(
+            Some(dir.path().join("missing")),
+            StdStream::Null,
+            StdStream::Null,
+            StdStream::Null
+        )
+        .is_err());
+    }
+}
