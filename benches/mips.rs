@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rvscope::os::files::Files;
+use rvscope::os::files::{Files, StdStream};
 use rvscope::{Config, Machine, Outcome};
 
 const RUNS: usize = 3;
@@ -48,7 +48,7 @@ fn rvscope_run(elf: &Path, args: &[&str]) -> u64 {
     let mut argv = vec![elf.display().to_string()];
     argv.extend(args.iter().map(|s| s.to_string()));
     let mut m =
-        Machine::new(&config, elf, &argv, Files::null_output()).expect("loading the workload");
+        Machine::new(&config, elf, &argv, Files::new(None, StdStream::Null, StdStream::Null, StdStream::Null).expect("null stdio")).expect("loading the workload");
     let outcome = m.run();
     assert_eq!(outcome, Outcome::Exited(0), "workload failed");
     m.hart.instret

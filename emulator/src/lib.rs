@@ -4,7 +4,7 @@
 //! ```no_run
 //! use rvscope::{Config, Machine, os::files::Files};
 //! let config = Config::default();
-//! let mut m = Machine::new(&config, "prog.elf".as_ref(), &["prog.elf".into()], Files::stdio(None))?;
+//! let mut m = Machine::new(&config, "prog.elf".as_ref(), &["prog.elf".into()], Files::with_host_stdio(None).expect("stdio"))?;
 //! let outcome = m.run();
 //! println!("{} instructions, exit status {}", m.stats().instructions, outcome.exit_status());
 //! # Ok::<(), rvscope::Error>(())

@@ -137,7 +137,7 @@ impl Machine {
                 }
             }
         };
-        self.kernel.files.flush_all();
+        let _ = self.kernel.files.flush_all();
         self.outcome = Some(outcome.clone());
         outcome
     }

@@ -153,7 +153,7 @@ impl Kernel {
                                 hart.pc
                             );
                         }
-                        -syscall::ENOSYS
+                        syscall::Errno::ENOSYS.ret()
                     }
                 }
             }
