@@ -10,6 +10,9 @@ mod encode;
 mod insn;
 pub mod objdump;
 
+#[cfg(test)]
+mod tests;
+
 pub use csr_names::{csr_name, PrivSpec};
 pub use decode::decode;
 pub use disasm::{disasm, disasm_with};
