@@ -47,8 +47,13 @@ fn rvscope_run(elf: &Path, args: &[&str]) -> u64 {
     let config = Config::default();
     let mut argv = vec![elf.display().to_string()];
     argv.extend(args.iter().map(|s| s.to_string()));
-    let mut m =
-        Machine::new(&config, elf, &argv, Files::new(None, StdStream::Null, StdStream::Null, StdStream::Null).expect("null stdio")).expect("loading the workload");
+    let mut m = Machine::new(
+        &config,
+        elf,
+        &argv,
+        Files::new(None, StdStream::Null, StdStream::Null, StdStream::Null).expect("null stdio"),
+    )
+    .expect("loading the workload");
     let outcome = m.run();
     assert_eq!(outcome, Outcome::Exited(0), "workload failed");
     m.hart.instret

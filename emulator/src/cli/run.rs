@@ -30,7 +30,10 @@ pub fn run(args: RunArgs) -> Result<u8> {
     let mut argv = vec![args.elf.display().to_string()];
     argv.extend(args.args.iter().cloned());
     let files = Files::with_host_stdio(config.fs_root.clone()).map_err(|e| {
-        let root = config.fs_root.as_deref().unwrap_or(std::path::Path::new(""));
+        let root = config
+            .fs_root
+            .as_deref()
+            .unwrap_or(std::path::Path::new(""));
         rvscope::Error::Config(format!("--fs-root {}: {e}", root.display()))
     })?;
     let mut machine = Machine::new(&config, &args.elf, &argv, files)?;

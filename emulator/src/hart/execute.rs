@@ -122,7 +122,7 @@ impl Hart {
             Insn::And { rd, rs1, rs2 } => set!(rd, x!(rs1) & x!(rs2)),
             // A single in-order hart with no caches yet: FENCE orders nothing observable.
             Insn::Fence { .. } => {}
-            Insn::FenceI => mem.invalidate_all_decoded(),
+            Insn::FenceI => mem.fence_i(),
             Insn::Ecall => return Err(Exception::EcallFromU),
             Insn::Ebreak => return Err(Exception::Breakpoint(pc)),
 

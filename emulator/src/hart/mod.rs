@@ -1,5 +1,6 @@
 //! The hart: register file, program counter, user counters, and the executor.
 
+pub mod blocks;
 pub mod csr;
 mod execute;
 pub mod trap;

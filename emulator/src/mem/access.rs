@@ -1,14 +1,14 @@
 //! The hart's door into memory: every fetch, load and store is translated through the page map
 //! (standing in for the MMU), checked against the page's permissions, counted per region, and
-//! then served from simulated RAM. Instruction fetches go through the decoded-instruction cache
-//! (DESIGN.md §10: decode once per physical page, invalidate on stores to a decoded page).
+//! then served from simulated RAM. Instructions are decoded once into blocks by
+//! [`crate::hart::blocks`]; this module tells that cache which frames' code went stale.
 //!
 //! A failed check returns the page-fault [`Exception`] the Sv32 MMU would raise; the access has
 //! then had no effect, so the kernel can resolve the fault and retry the instruction.
 
 use crate::hart::trap::Exception;
 use crate::isa::{self, Insn, InsnClass};
-use crate::mem::phys::{Frame, PhysMem, PAGE_SHIFT, PAGE_SIZE};
+use crate::mem::phys::{Frame, PhysMem};
 use crate::mmu::pagemap::{
     entry_frame, entry_ram_offset, entry_region_index, PageMap, DECODED, EXEC, READ, VALID, WRITE,
 };
@@ -28,14 +28,16 @@ pub struct CachedInsn {
 }
 
 impl CachedInsn {
-    const EMPTY: CachedInsn = CachedInsn {
+    /// A placeholder slot.
+    pub const EMPTY: CachedInsn = CachedInsn {
         insn: Insn::Illegal { raw: 0 },
         raw: 0,
         len: 0,
         class: InsnClass::System,
     };
 
-    fn from_raw(raw: u32) -> CachedInsn {
+    /// Decodes `raw`.
+    pub fn from_raw(raw: u32) -> CachedInsn {
         let d = isa::decode(raw);
         CachedInsn {
             insn: d.insn,
@@ -46,9 +48,6 @@ impl CachedInsn {
     }
 }
 
-const SLOTS_PER_PAGE: usize = (PAGE_SIZE / 2) as usize;
-const NO_PAGE: u32 = u32::MAX;
-
 /// Loads and stores counted per region.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AccessCounts {
@@ -56,17 +55,6 @@ pub struct AccessCounts {
     pub loads: [u64; Region::COUNT],
     /// Stores (including SC and the write half of AMOs) per region index.
     pub stores: [u64; Region::COUNT],
-}
-
-/// Decoded pages, one per frame that has been executed from.
-struct DecodeCache {
-    /// All decoded pages back to back, `SLOTS_PER_PAGE` slots each (one per halfword).
-    slots: Vec<CachedInsn>,
-    /// The virtual page number each decoded page was filled through (to clear its DECODED bit).
-    page_vpn: Vec<u32>,
-    free: Vec<u32>,
-    /// Frame index → slot in `pages`, or NO_PAGE.
-    by_frame: Vec<u32>,
 }
 
 /// User memory as the hart sees it.
@@ -77,148 +65,87 @@ pub struct Memory {
     pub map: PageMap,
     /// Per-region load/store counts.
     pub counts: AccessCounts,
-    decoded: DecodeCache,
-    /// The virtual page of the last fetch and the index of its decoded page's first slot: straight-line code within a
-    /// page skips translation.
-    fetch_vpn: u32,
-    fetch_base: usize,
+    /// Frames whose decoded instructions became stale (written, unmapped); the interpreter's
+    /// block cache drops their blocks at the next block boundary.
+    stale_code: Vec<Frame>,
+    /// `fence.i` was executed: every decoded block is stale.
+    stale_all_code: bool,
 }
 
 impl Memory {
     /// Memory with `ram` and an empty page map.
     pub fn new(ram: PhysMem) -> Self {
-        let frames = ram.frame_count() as usize;
         Memory {
             ram,
             map: PageMap::new(),
             counts: AccessCounts::default(),
-            decoded: DecodeCache {
-                slots: Vec::new(),
-                page_vpn: Vec::new(),
-                free: Vec::new(),
-                by_frame: vec![NO_PAGE; frames],
-            },
-            fetch_vpn: NO_PAGE,
-            fetch_base: 0,
+            stale_code: Vec::new(),
+            stale_all_code: false,
         }
     }
 
     // ---- instruction fetch ----
 
-    /// The already-decoded instruction at `pc` if it is on the page of the previous fetch: the
-    /// interpreter's fast path (no translation, no decode).
-    #[inline(always)]
-    pub fn fetch_cached(&self, pc: u32) -> Option<&CachedInsn> {
-        if pc >> PAGE_SHIFT != self.fetch_vpn {
-            return None;
-        }
-        let c = &self.decoded.slots[self.fetch_base + ((pc as usize & 0xfff) >> 1)];
-        (c.len != 0).then_some(c)
-    }
-
-    /// Fetches (decoding if needed) the instruction at `pc`.
-    #[inline(always)]
-    pub fn fetch(&mut self, pc: u32) -> Result<CachedInsn, Exception> {
-        match self.fetch_cached(pc) {
-            Some(c) => Ok(*c),
-            None => self.fetch_slow(pc),
-        }
-    }
-
-    /// Translates, checks and decodes the instruction at `pc` (fills the decoded page).
-    #[inline(never)]
-    pub fn fetch_slow(&mut self, pc: u32) -> Result<CachedInsn, Exception> {
+    /// Reads and decodes the instruction at `pc` if its page(s) are mapped executable, without
+    /// caching anything (the block cache does the caching).
+    pub fn fetch_uncached(&self, pc: u32) -> Result<CachedInsn, Exception> {
         let entry = self.map.entry(pc);
         if entry & (VALID | EXEC) != (VALID | EXEC) {
             return Err(Exception::FetchPageFault(pc));
         }
         let off = entry_ram_offset(entry, pc);
         let low = u16::from_le_bytes([self.ram.bytes()[off], self.ram.bytes()[off + 1]]) as u32;
-        let page_off = pc & 0xfff;
-        if page_off == 0xffe && low & 3 == 3 {
-            // A 32-bit instruction straddling two pages: decode it every time rather than cache
-            // it under one page and miss an invalidation of the other.
-            let next = pc.wrapping_add(2);
-            let next_entry = self.map.entry(next);
-            if next_entry & (VALID | EXEC) != (VALID | EXEC) {
-                return Err(Exception::FetchPageFault(next));
-            }
-            let noff = entry_ram_offset(next_entry, next);
-            let high = u16::from_le_bytes([self.ram.bytes()[noff], self.ram.bytes()[noff + 1]]);
-            return Ok(CachedInsn::from_raw(low | (high as u32) << 16));
+        if low & 3 != 3 {
+            return Ok(CachedInsn::from_raw(low));
         }
-        let raw = if page_off == 0xffe {
-            low
-        } else {
-            u32::from_le_bytes(self.ram.bytes()[off..off + 4].try_into().expect("4 bytes"))
-        };
-        let slot = self.decoded_page_for(entry, pc);
-        let c = CachedInsn::from_raw(raw);
-        let base = slot as usize * SLOTS_PER_PAGE;
-        self.decoded.slots[base + (page_off as usize >> 1)] = c;
-        self.fetch_vpn = pc >> PAGE_SHIFT;
-        self.fetch_base = base;
-        Ok(c)
+        let next = pc.wrapping_add(2);
+        let next_entry = self.map.entry(next);
+        if next_entry & (VALID | EXEC) != (VALID | EXEC) {
+            return Err(Exception::FetchPageFault(next));
+        }
+        let noff = entry_ram_offset(next_entry, next);
+        let high = u16::from_le_bytes([self.ram.bytes()[noff], self.ram.bytes()[noff + 1]]);
+        Ok(CachedInsn::from_raw(low | (high as u32) << 16))
     }
 
-    /// The decoded-page slot of the frame `entry` maps, creating it (and marking the page map
-    /// entry DECODED so stores to it invalidate) on first use.
-    fn decoded_page_for(&mut self, entry: u32, vaddr: u32) -> u32 {
-        let frame = entry_frame(entry);
-        let existing = self.decoded.by_frame[frame.0 as usize];
-        if existing != NO_PAGE {
-            return existing;
-        }
-        let slot = match self.decoded.free.pop() {
-            Some(slot) => {
-                let base = slot as usize * SLOTS_PER_PAGE;
-                self.decoded.slots[base..base + SLOTS_PER_PAGE].fill(CachedInsn::EMPTY);
-                slot
-            }
-            None => {
-                let slot = self.decoded.page_vpn.len() as u32;
-                self.decoded
-                    .slots
-                    .extend(std::iter::repeat_n(CachedInsn::EMPTY, SLOTS_PER_PAGE));
-                self.decoded.page_vpn.push(0);
-                slot
-            }
-        };
-        self.decoded.page_vpn[slot as usize] = vaddr >> PAGE_SHIFT;
-        self.decoded.by_frame[frame.0 as usize] = slot;
+    /// Marks the page at `vaddr` as holding decoded code: stores to it take the slow path, which
+    /// reports the frame as stale.
+    pub fn mark_code_page(&mut self, vaddr: u32) {
         self.map.set_decoded(vaddr, true);
-        slot
     }
 
-    /// Drops the decoded instructions of `frame` (its contents changed or it is being freed).
-    pub fn invalidate_decoded_frame(&mut self, frame: Frame) {
-        let slot = std::mem::replace(&mut self.decoded.by_frame[frame.0 as usize], NO_PAGE);
-        if slot == NO_PAGE {
-            return;
-        }
-        let vpn = self.decoded.page_vpn[slot as usize];
-        let vaddr = vpn << PAGE_SHIFT;
-        if self.map.entry(vaddr) & VALID != 0 && entry_frame(self.map.entry(vaddr)) == frame {
+    /// The page at `vaddr` is about to be written by the kernel (or was written by a store): if
+    /// it holds decoded code, that code is stale.
+    pub fn code_written(&mut self, vaddr: u32) {
+        let entry = self.map.entry(vaddr);
+        if entry & DECODED != 0 {
             self.map.set_decoded(vaddr, false);
+            self.stale_code.push(entry_frame(entry));
         }
-        self.decoded.free.push(slot);
-        self.fetch_vpn = NO_PAGE;
     }
 
-    /// `fence.i`: forget every decoded instruction.
-    pub fn invalidate_all_decoded(&mut self) {
-        for frame in 0..self.decoded.by_frame.len() {
-            if self.decoded.by_frame[frame] != NO_PAGE {
-                self.invalidate_decoded_frame(Frame(frame as u32));
-            }
-        }
-        self.fetch_vpn = NO_PAGE;
+    /// `frame` is being unmapped or freed: any code decoded from it is stale.
+    pub fn frame_released(&mut self, frame: Frame) {
+        self.stale_code.push(frame);
     }
 
-    /// Must be called after the page map changes for a page (unmap, remap): the fetch shortcut
-    /// may hold it.
-    pub fn forget_fetch_page(&mut self) {
-        self.fetch_vpn = NO_PAGE;
+    /// `fence.i`: every decoded instruction is stale.
+    pub fn fence_i(&mut self) {
+        self.stale_all_code = true;
+    }
+
+    /// True if decoded code went stale since the last [`Memory::take_stale_code`].
+    #[inline(always)]
+    pub fn has_stale_code(&self) -> bool {
+        self.stale_all_code || !self.stale_code.is_empty()
+    }
+
+    /// Hands the stale frames (and the fence.i flag) to the block cache.
+    pub fn take_stale_code(&mut self) -> (Vec<Frame>, bool) {
+        (
+            std::mem::take(&mut self.stale_code),
+            std::mem::take(&mut self.stale_all_code),
+        )
     }
 
     // ---- loads ----
@@ -277,11 +204,10 @@ impl Memory {
         self.check_writable(vaddr, last)?;
         for (i, byte) in bytes.iter().enumerate() {
             let a = vaddr.wrapping_add(i as u32);
-            let entry = self.map.entry(a);
-            if entry & DECODED != 0 {
-                // Self-modifying code: the decoded copy of this page is stale from now on.
-                self.invalidate_decoded_frame(entry_frame(entry));
-            }
+            // Self-modifying code: the decoded copy of this page is stale from now on (the
+            // hart may keep running the current block: without fence.i, RISC-V does not
+            // promise that fetches see the store).
+            self.code_written(a);
             let entry = self.map.entry(a);
             self.ram.bytes_mut()[entry_ram_offset(entry, a)] = *byte;
         }

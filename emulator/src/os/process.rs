@@ -4,7 +4,7 @@
 use crate::hart::trap::AccessKind;
 use crate::mem::access::Memory;
 use crate::mem::phys::PAGE_SIZE;
-use crate::mmu::pagemap::{entry_frame, entry_ram_offset, Perms, VALID};
+use crate::mmu::pagemap::{entry_ram_offset, Perms, VALID};
 use crate::os::layout::{
     page_ceil, page_floor, Region, KERNEL_BASE, NULL_PAGE_END, STACK_GUARD_GAP, STACK_TOP,
 };
@@ -278,7 +278,6 @@ impl Process {
             }
         }
         mem.map.map(page, frame, vma.perms, vma.region);
-        mem.forget_fetch_page();
         self.paging.minor_faults[vma.region as usize] += 1;
         Ok(())
     }
@@ -288,12 +287,11 @@ impl Process {
         let mut page = start as u64;
         while page < end {
             if let Some(frame) = mem.map.unmap(page as u32) {
-                mem.invalidate_decoded_frame(frame);
+                mem.frame_released(frame);
                 mem.ram.free(frame);
             }
             page += PAGE_SIZE as u64;
         }
-        mem.forget_fetch_page();
     }
 
     // ---- brk ----
@@ -584,10 +582,9 @@ impl UserMemory for KernelAccess<'_> {
             let addr = vaddr.checked_add(done as u32).ok_or(BadUserAddr(vaddr))?;
             let chunk = ((PAGE_SIZE - (addr & (PAGE_SIZE - 1))) as usize).min(data.len() - done);
             let off = self.ram_offset(addr, AccessKind::Store)?;
-            let frame = entry_frame(self.mem.map.entry(addr));
             // The kernel writing into a page holding decoded code (e.g. read() into a buffer on a
             // RWX page) makes the decoded copy stale.
-            self.mem.invalidate_decoded_frame(frame);
+            self.mem.code_written(addr);
             self.mem.ram.bytes_mut()[off..off + chunk].copy_from_slice(&data[done..done + chunk]);
             done += chunk;
         }
