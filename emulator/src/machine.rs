@@ -189,16 +189,21 @@ impl Machine {
             let len = block.insns.len();
             let budget = limit.saturating_sub(hart.instret);
             if (len as u64) <= budget {
-                // The common case: run the whole block.
+                // The common case: run the whole block. Each instruction's pc comes from its
+                // offset in the block, so consecutive instructions do not wait on each other's
+                // pc arithmetic; only the last one's successor matters.
+                let start = pc;
                 for (i, c) in block.insns.iter().enumerate() {
-                    match hart.execute(c.insn, c.raw, c.len, pc, mem) {
+                    let ipc = start.wrapping_add(c.offset as u32);
+                    match hart.execute(c.insn, c.raw, c.len, ipc, mem) {
                         Ok(next) => {
                             if O::ENABLED {
-                                observer.on_retire(pc, c);
+                                observer.on_retire(ipc, c);
                             }
                             pc = next;
                         }
                         Err(e) => {
+                            pc = ipc;
                             hart.instret += i as u64;
                             for done in &block.insns[..i] {
                                 mix[done.class as usize] += 1;

@@ -124,7 +124,7 @@ impl BlockCache {
             } else {
                 u32::from_le_bytes([ram[off], ram[off + 1], ram[off + 2], ram[off + 3]])
             };
-            let c = CachedInsn::from_raw(raw);
+            let c = CachedInsn { offset: (at - pc) as u16, ..CachedInsn::from_raw(raw) };
             // A CSR access reads counters that are exact only at block boundaries: it always
             // begins its own block.
             if c.class == InsnClass::Csr && !insns.is_empty() {

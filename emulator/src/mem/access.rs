@@ -14,17 +14,20 @@ use crate::mmu::pagemap::{
 };
 use crate::os::layout::Region;
 
-/// One slot of a decoded page: the instruction at that halfword, ready to execute.
+/// A decoded instruction, ready to execute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CachedInsn {
     /// The (expanded) instruction.
     pub insn: Insn,
     /// Raw encoding (16-bit forms zero-extended).
     pub raw: u32,
-    /// Encoded length in bytes; 0 marks a slot not decoded yet.
+    /// Encoded length in bytes (2 or 4).
     pub len: u8,
     /// Instruction class, for the instruction mix.
     pub class: InsnClass,
+    /// Byte offset from the start of its block: the instruction's pc is the block's start plus
+    /// this, with no dependence on the instructions before it.
+    pub offset: u16,
 }
 
 impl CachedInsn {
@@ -34,6 +37,7 @@ impl CachedInsn {
         raw: 0,
         len: 0,
         class: InsnClass::System,
+        offset: 0,
     };
 
     /// Decodes `raw`.
@@ -44,6 +48,7 @@ impl CachedInsn {
             raw: d.raw,
             len: d.len,
             class: d.insn.class(),
+            offset: 0,
         }
     }
 }
