@@ -171,25 +171,75 @@ pub enum Insn {
     /// Load reserved.
     LrW { rd: Reg, rs1: Reg, order: AqRl },
     /// Store conditional.
-    ScW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    ScW {
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+        order: AqRl,
+    },
     /// Atomic swap.
-    AmoswapW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    AmoswapW {
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+        order: AqRl,
+    },
     /// Atomic add.
-    AmoaddW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    AmoaddW {
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+        order: AqRl,
+    },
     /// Atomic xor.
-    AmoxorW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    AmoxorW {
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+        order: AqRl,
+    },
     /// Atomic and.
-    AmoandW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    AmoandW {
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+        order: AqRl,
+    },
     /// Atomic or.
-    AmoorW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    AmoorW {
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+        order: AqRl,
+    },
     /// Atomic signed minimum.
-    AmominW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    AmominW {
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+        order: AqRl,
+    },
     /// Atomic signed maximum.
-    AmomaxW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    AmomaxW {
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+        order: AqRl,
+    },
     /// Atomic unsigned minimum.
-    AmominuW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    AmominuW {
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+        order: AqRl,
+    },
     /// Atomic unsigned maximum.
-    AmomaxuW { rd: Reg, rs1: Reg, rs2: Reg, order: AqRl },
+    AmomaxuW {
+        rd: Reg,
+        rs1: Reg,
+        rs2: Reg,
+        order: AqRl,
+    },
 
     // ---- Privileged ----
     /// Return from M-mode trap.
@@ -281,10 +331,27 @@ impl Insn {
     pub fn class(&self) -> InsnClass {
         use Insn::*;
         match self {
-            Lui { .. } | Auipc { .. } | Addi { .. } | Slti { .. } | Sltiu { .. } | Xori { .. }
-            | Ori { .. } | Andi { .. } | Slli { .. } | Srli { .. } | Srai { .. } | Add { .. }
-            | Sub { .. } | Sll { .. } | Slt { .. } | Sltu { .. } | Xor { .. } | Srl { .. }
-            | Sra { .. } | Or { .. } | And { .. } => InsnClass::Alu,
+            Lui { .. }
+            | Auipc { .. }
+            | Addi { .. }
+            | Slti { .. }
+            | Sltiu { .. }
+            | Xori { .. }
+            | Ori { .. }
+            | Andi { .. }
+            | Slli { .. }
+            | Srli { .. }
+            | Srai { .. }
+            | Add { .. }
+            | Sub { .. }
+            | Sll { .. }
+            | Slt { .. }
+            | Sltu { .. }
+            | Xor { .. }
+            | Srl { .. }
+            | Sra { .. }
+            | Or { .. }
+            | And { .. } => InsnClass::Alu,
             Lb { .. } | Lh { .. } | Lw { .. } | Lbu { .. } | Lhu { .. } => InsnClass::Load,
             Sb { .. } | Sh { .. } | Sw { .. } => InsnClass::Store,
             Beq { .. } | Bne { .. } | Blt { .. } | Bge { .. } | Bltu { .. } | Bgeu { .. } => {
@@ -293,12 +360,31 @@ impl Insn {
             Jal { .. } | Jalr { .. } => InsnClass::Jump,
             Mul { .. } | Mulh { .. } | Mulhsu { .. } | Mulhu { .. } => InsnClass::Mul,
             Div { .. } | Divu { .. } | Rem { .. } | Remu { .. } => InsnClass::Div,
-            LrW { .. } | ScW { .. } | AmoswapW { .. } | AmoaddW { .. } | AmoxorW { .. }
-            | AmoandW { .. } | AmoorW { .. } | AmominW { .. } | AmomaxW { .. }
-            | AmominuW { .. } | AmomaxuW { .. } => InsnClass::Atomic,
-            Csrrw { .. } | Csrrs { .. } | Csrrc { .. } | Csrrwi { .. } | Csrrsi { .. }
+            LrW { .. }
+            | ScW { .. }
+            | AmoswapW { .. }
+            | AmoaddW { .. }
+            | AmoxorW { .. }
+            | AmoandW { .. }
+            | AmoorW { .. }
+            | AmominW { .. }
+            | AmomaxW { .. }
+            | AmominuW { .. }
+            | AmomaxuW { .. } => InsnClass::Atomic,
+            Csrrw { .. }
+            | Csrrs { .. }
+            | Csrrc { .. }
+            | Csrrwi { .. }
+            | Csrrsi { .. }
             | Csrrci { .. } => InsnClass::Csr,
-            Fence { .. } | Ecall | Ebreak | FenceI | Mret | Sret | Wfi | SfenceVma { .. }
+            Fence { .. }
+            | Ecall
+            | Ebreak
+            | FenceI
+            | Mret
+            | Sret
+            | Wfi
+            | SfenceVma { .. }
             | Illegal { .. } => InsnClass::System,
         }
     }
@@ -312,7 +398,11 @@ mod tests {
     fn insn_stays_small() {
         // The decoded-instruction cache holds one `Decoded` per halfword of a code page; keep it
         // compact so a page's worth stays cache-friendly.
-        assert!(std::mem::size_of::<Insn>() <= 8, "{}", std::mem::size_of::<Insn>());
+        assert!(
+            std::mem::size_of::<Insn>() <= 8,
+            "{}",
+            std::mem::size_of::<Insn>()
+        );
         assert!(std::mem::size_of::<Decoded>() <= 16);
     }
 }
