@@ -213,7 +213,32 @@ build_newlib() {
     log "newlib ${variant}: installed in ${dest} (log: ${logfile})"
 }
 
+# --------------------------------------------------------------------------
+# 0. Rust (to build rvscope itself)
+# --------------------------------------------------------------------------
+ensure_rust() {
+    if command -v cargo >/dev/null 2>&1; then
+        log "rust: ok ($(cargo --version))"
+        return
+    fi
+    if [[ -x ${HOME}/.cargo/bin/cargo ]]; then
+        log "rust: found in ~/.cargo/bin; add it to PATH: . \"\$HOME/.cargo/env\""
+        return
+    fi
+    if ((EUID == 0)) && ! command -v curl >/dev/null 2>&1; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq && apt-get install -y -qq curl ca-certificates
+    fi
+    log "rust: installing the stable toolchain with rustup (https://sh.rustup.rs)"
+    if curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component clippy,rustfmt; then
+        log "rust: installed; run '. \"\$HOME/.cargo/env\"' (or open a new shell) before cargo"
+    else
+        die "cargo not found and rustup could not be downloaded; install Rust >= 1.85 (https://rustup.rs)"
+    fi
+}
+
 main() {
+    ensure_rust
     ensure_packages
     check_multilib
     build_newlib rv32imac rv32imac
