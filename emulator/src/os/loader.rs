@@ -130,7 +130,9 @@ impl ElfImage {
             if file_size > mem_size {
                 return Err(format!("PT_LOAD at {vaddr:#x} has p_filesz > p_memsz"));
             }
-            let end = vaddr + mem_size;
+            let end = vaddr
+                .checked_add(mem_size)
+                .ok_or_else(|| format!("PT_LOAD at {vaddr:#x} has an impossible size {mem_size:#x}"))?;
             if vaddr < NULL_PAGE_END as u64 {
                 return Err(format!(
                     "PT_LOAD at {vaddr:#x} overlaps the null page (below {NULL_PAGE_END:#x})"
@@ -144,8 +146,9 @@ impl ElfImage {
                 };
                 return Err(format!("PT_LOAD {vaddr:#x}..{end:#x} overlaps the {what}"));
             }
-            let data = bytes
-                .get(offset as usize..(offset + file_size) as usize)
+            let data = offset
+                .checked_add(file_size)
+                .and_then(|file_end| bytes.get(offset as usize..file_end as usize))
                 .ok_or_else(|| {
                     format!("PT_LOAD at {vaddr:#x} lies outside the file (truncated ELF?)")
                 })?
@@ -187,7 +190,7 @@ impl ElfImage {
             .find(|ph| {
                 ph.p_type == program_header::PT_LOAD
                     && ph.p_offset <= phoff
-                    && phoff < ph.p_offset + ph.p_filesz
+                    && phoff < ph.p_offset.saturating_add(ph.p_filesz)
             })
             .map(|ph| (ph.p_vaddr + (phoff - ph.p_offset)) as u32)
             .unwrap_or(0);
