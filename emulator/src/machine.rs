@@ -161,10 +161,10 @@ impl Machine {
             if mem.has_stale_code() {
                 blocks.drop_stale(mem);
             }
-            let id = match blocks.find(pc) {
-                Some(id) => id,
+            let slot = match blocks.find(pc) {
+                Some(slot) => slot,
                 None => match blocks.block_at(pc, mem) {
-                    Ok(Fetched::Block(id)) => id,
+                    Ok(Fetched::Block(slot)) => slot,
                     Ok(Fetched::Uncached(c)) => {
                         if hart.instret >= limit {
                             break 'run Stop::Limit;
@@ -185,15 +185,15 @@ impl Machine {
                     Err(e) => break 'run Stop::Exception(e),
                 },
             };
-            let block = blocks.block(id);
-            let len = block.insns.len();
+            let insns = blocks.insns(slot);
+            let len = insns.len();
             let budget = limit.saturating_sub(hart.instret);
             if (len as u64) <= budget {
                 // The common case: run the whole block. Each instruction's pc comes from its
                 // offset in the block, so consecutive instructions do not wait on each other's
                 // pc arithmetic; only the last one's successor matters.
                 let start = pc;
-                for (i, c) in block.insns.iter().enumerate() {
+                for (i, c) in insns.iter().enumerate() {
                     let ipc = start.wrapping_add(c.offset as u32);
                     match hart.execute(c.insn, c.raw, c.len, ipc, mem) {
                         Ok(next) => {
@@ -205,7 +205,7 @@ impl Machine {
                         Err(e) => {
                             pc = ipc;
                             hart.instret += i as u64;
-                            for done in &block.insns[..i] {
+                            for done in &insns[..i] {
                                 mix[done.class as usize] += 1;
                             }
                             break 'run Stop::Exception(e);
@@ -213,10 +213,10 @@ impl Machine {
                     }
                 }
                 hart.instret += len as u64;
-                blocks.count_run(id);
+                blocks.count_run(slot);
             } else {
                 // The instruction limit falls inside this block: run up to it, one by one.
-                for c in block.insns.iter().take(budget as usize) {
+                for c in insns.iter().take(budget as usize) {
                     match hart.execute(c.insn, c.raw, c.len, pc, mem) {
                         Ok(next) => {
                             if O::ENABLED {

@@ -23,36 +23,59 @@ use crate::mmu::pagemap::{entry_frame, entry_ram_offset, EXEC, VALID};
 const MAX_BLOCK_INSNS: usize = 64;
 /// Entries of the direct-mapped pc → block table (power of two).
 const LOOKUP_ENTRIES: usize = 1 << 14;
-const NO_BLOCK: u32 = u32::MAX;
+/// A lookup tag no pc can have (pcs are even).
+const NO_PC: u32 = u32::MAX;
+/// Dropped blocks leave holes in the arena; past this many slots of garbage the arena is
+/// rebuilt empty (every block is decoded again on demand).
+const MAX_ARENA_GARBAGE: usize = 1 << 20;
 
-/// A decoded straight-line run of instructions.
-pub struct Block {
-    /// Address of the first instruction.
-    pub start_pc: u32,
-    /// The instructions, in order.
-    pub insns: Box<[CachedInsn]>,
-    /// Times the whole block ran (its instructions' classes are added to the mix when the
-    /// block is dropped or statistics are read).
-    pub completed_runs: u64,
+/// Where a block's instructions are: what the interpreter needs to run it, in one 16-byte
+/// load from the lookup table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockSlot {
+    /// The block's first pc (the lookup tag).
+    pub pc: u32,
+    /// Index of its first instruction in the arena.
+    pub start: u32,
+    /// Number of instructions.
+    pub len: u32,
+    /// Block id (for counting runs).
+    pub id: u32,
+}
+
+impl BlockSlot {
+    const EMPTY: BlockSlot = BlockSlot { pc: NO_PC, start: 0, len: 0, id: 0 };
+}
+
+/// Bookkeeping of one block.
+struct BlockInfo {
+    slot: BlockSlot,
     frame: Frame,
     live: bool,
+    /// Complete runs of the block (its instructions' classes are added to the instruction mix
+    /// when the block is dropped or the mix is read).
+    runs: u64,
 }
 
 /// What [`BlockCache::block_at`] found at a pc.
 pub enum Fetched {
-    /// A cached block (by id).
-    Block(u32),
+    /// A cached block.
+    Block(BlockSlot),
     /// A single instruction that straddles two pages: executed without caching.
     Uncached(CachedInsn),
 }
 
 /// All decoded blocks, looked up by pc.
 pub struct BlockCache {
-    blocks: Vec<Block>,
-    free: Vec<u32>,
-    lookup: Vec<u32>,
+    /// Every block's instructions, back to back.
+    arena: Vec<CachedInsn>,
+    garbage: usize,
+    infos: Vec<BlockInfo>,
+    free_ids: Vec<u32>,
+    lookup: Vec<BlockSlot>,
+    by_pc: HashMap<u32, u32>,
     by_frame: HashMap<Frame, Vec<u32>>,
-    /// Instruction-class counts of blocks already dropped, times their runs.
+    /// Instruction-class counts of dropped blocks, times their runs.
     retired_mix: [u64; InsnClass::COUNT],
 }
 
@@ -66,46 +89,57 @@ impl BlockCache {
     /// An empty cache.
     pub fn new() -> Self {
         BlockCache {
-            blocks: Vec::new(),
-            free: Vec::new(),
-            lookup: vec![NO_BLOCK; LOOKUP_ENTRIES],
+            arena: Vec::new(),
+            garbage: 0,
+            infos: Vec::new(),
+            free_ids: Vec::new(),
+            lookup: vec![BlockSlot::EMPTY; LOOKUP_ENTRIES],
+            by_pc: HashMap::new(),
             by_frame: HashMap::new(),
             retired_mix: [0; InsnClass::COUNT],
         }
     }
 
-    /// The block with id `id`.
+    /// The instructions of the block in `slot`.
     #[inline(always)]
-    pub fn block(&self, id: u32) -> &Block {
-        &self.blocks[id as usize]
+    pub fn insns(&self, slot: BlockSlot) -> &[CachedInsn] {
+        &self.arena[slot.start as usize..(slot.start + slot.len) as usize]
     }
 
-    /// Counts one complete run of block `id`.
+    /// Counts one complete run of the block in `slot`.
     #[inline(always)]
-    pub fn count_run(&mut self, id: u32) {
-        self.blocks[id as usize].completed_runs += 1;
+    pub fn count_run(&mut self, slot: BlockSlot) {
+        self.infos[slot.id as usize].runs += 1;
     }
 
-    /// The live block starting at `pc`, if cached (the fast path).
+    /// The block starting at `pc`, if it is in the lookup table (the fast path).
     #[inline(always)]
-    pub fn find(&self, pc: u32) -> Option<u32> {
-        let id = self.lookup[(pc as usize >> 1) & (LOOKUP_ENTRIES - 1)];
-        let b = self.blocks.get(id as usize)?;
-        (b.start_pc == pc && b.live).then_some(id)
+    pub fn find(&self, pc: u32) -> Option<BlockSlot> {
+        let slot = self.lookup[lookup_index(pc)];
+        (slot.pc == pc).then_some(slot)
     }
 
     /// The block at `pc`, decoding it if needed. Fails with the fetch page fault the first
     /// instruction raises.
     pub fn block_at(&mut self, pc: u32, mem: &mut Memory) -> Result<Fetched, Exception> {
-        if let Some(id) = self.find(pc) {
-            return Ok(Fetched::Block(id));
+        if let Some(slot) = self.find(pc) {
+            return Ok(Fetched::Block(slot));
+        }
+        if let Some(&id) = self.by_pc.get(&pc) {
+            // Decoded before, evicted from the direct-mapped table by another block.
+            let slot = self.infos[id as usize].slot;
+            self.lookup[lookup_index(pc)] = slot;
+            return Ok(Fetched::Block(slot));
         }
         let entry = mem.map.entry(pc);
         if entry & (VALID | EXEC) != (VALID | EXEC) {
             return Err(Exception::FetchPageFault(pc));
         }
+        if self.garbage > MAX_ARENA_GARBAGE {
+            self.drop_all();
+        }
         let page_end = (pc | (PAGE_SIZE - 1)) as u64 + 1;
-        let mut insns = Vec::new();
+        let start = self.arena.len();
         let mut at = pc;
         loop {
             let off = entry_ram_offset(entry, at);
@@ -114,7 +148,7 @@ impl BlockCache {
             let compressed = low & 3 != 3;
             if !compressed && at as u64 + 4 > page_end {
                 // A 32-bit instruction straddling two pages.
-                if insns.is_empty() {
+                if self.arena.len() == start {
                     return mem.fetch_uncached(pc).map(Fetched::Uncached);
                 }
                 break;
@@ -127,47 +161,36 @@ impl BlockCache {
             let c = CachedInsn { offset: (at - pc) as u16, ..CachedInsn::from_raw(raw) };
             // A CSR access reads counters that are exact only at block boundaries: it always
             // begins its own block.
-            if c.class == InsnClass::Csr && !insns.is_empty() {
+            if c.class == InsnClass::Csr && self.arena.len() > start {
                 break;
             }
-            insns.push(c);
+            self.arena.push(c);
             at = at.wrapping_add(c.len as u32);
-            if ends_block(&c.insn) || insns.len() == MAX_BLOCK_INSNS || at as u64 >= page_end {
+            let len = self.arena.len() - start;
+            if ends_block(&c.insn) || len == MAX_BLOCK_INSNS || at as u64 >= page_end {
                 break;
             }
         }
         let frame = entry_frame(entry);
-        let block = Block {
-            start_pc: pc,
-            insns: insns.into_boxed_slice(),
-            completed_runs: 0,
-            frame,
-            live: true,
-        };
-        let id = match self.free.pop() {
-            Some(id) => {
-                self.blocks[id as usize] = block;
-                id
-            }
-            None => {
-                self.blocks.push(block);
-                (self.blocks.len() - 1) as u32
-            }
-        };
-        self.lookup[(pc as usize >> 1) & (LOOKUP_ENTRIES - 1)] = id;
+        let id = self.free_ids.pop().unwrap_or(self.infos.len() as u32);
+        let slot = BlockSlot { pc, start: start as u32, len: (self.arena.len() - start) as u32, id };
+        let info = BlockInfo { slot, frame, live: true, runs: 0 };
+        match self.infos.get_mut(id as usize) {
+            Some(old) => *old = info,
+            None => self.infos.push(info),
+        }
+        self.lookup[lookup_index(pc)] = slot;
+        self.by_pc.insert(pc, id);
         self.by_frame.entry(frame).or_default().push(id);
         mem.mark_code_page(pc);
-        Ok(Fetched::Block(id))
+        Ok(Fetched::Block(slot))
     }
 
     /// Drops the blocks whose code went stale (as [`Memory`] reports).
     pub fn drop_stale(&mut self, mem: &mut Memory) {
         let (frames, all) = mem.take_stale_code();
         if all {
-            let every: Vec<Frame> = self.by_frame.keys().copied().collect();
-            for frame in every {
-                self.drop_frame(frame);
-            }
+            self.drop_all();
         }
         for frame in frames {
             self.drop_frame(frame);
@@ -175,31 +198,55 @@ impl BlockCache {
     }
 
     fn drop_frame(&mut self, frame: Frame) {
-        let Some(ids) = self.by_frame.remove(&frame) else {
-            return;
-        };
+        let Some(ids) = self.by_frame.remove(&frame) else { return };
         for id in ids {
-            let b = &mut self.blocks[id as usize];
-            if b.live && b.frame == frame {
-                b.live = false;
-                for c in b.insns.iter() {
-                    self.retired_mix[c.class as usize] += b.completed_runs;
-                }
-                self.free.push(id);
+            let info = &mut self.infos[id as usize];
+            if !info.live || info.frame != frame {
+                continue;
             }
+            info.live = false;
+            let slot = info.slot;
+            let runs = std::mem::take(&mut info.runs);
+            for c in &self.arena[slot.start as usize..(slot.start + slot.len) as usize] {
+                self.retired_mix[c.class as usize] += runs;
+            }
+            self.garbage += slot.len as usize;
+            if self.by_pc.get(&slot.pc) == Some(&id) {
+                self.by_pc.remove(&slot.pc);
+            }
+            let entry = &mut self.lookup[lookup_index(slot.pc)];
+            if entry.id == id && entry.pc == slot.pc {
+                *entry = BlockSlot::EMPTY;
+            }
+            self.free_ids.push(id);
         }
+    }
+
+    /// Drops every block and empties the arena.
+    fn drop_all(&mut self) {
+        let frames: Vec<Frame> = self.by_frame.keys().copied().collect();
+        for frame in frames {
+            self.drop_frame(frame);
+        }
+        self.arena.clear();
+        self.garbage = 0;
     }
 
     /// Instructions retired per class by complete block runs (live and dropped blocks).
     pub fn mix(&self) -> [u64; InsnClass::COUNT] {
         let mut mix = self.retired_mix;
-        for b in self.blocks.iter().filter(|b| b.live) {
-            for c in b.insns.iter() {
-                mix[c.class as usize] += b.completed_runs;
+        for info in self.infos.iter().filter(|i| i.live) {
+            for c in self.insns(info.slot) {
+                mix[c.class as usize] += info.runs;
             }
         }
         mix
     }
+}
+
+#[inline(always)]
+fn lookup_index(pc: u32) -> usize {
+    (pc as usize >> 1) & (LOOKUP_ENTRIES - 1)
 }
 
 /// True if the block must end after `insn`: control transfers, traps and fences that change
