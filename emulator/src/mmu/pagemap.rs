@@ -20,7 +20,8 @@ pub const EXEC: u32 = 1 << 3;
 /// The frame has a decoded-instruction page: a store must invalidate it first.
 pub const DECODED: u32 = 1 << 4;
 const REGION_SHIFT: u32 = 8;
-const REGION_MASK: u32 = 0xf;
+/// Region indices are < 8 (`Region::COUNT`): the mask lets counter updates skip bounds checks.
+const REGION_MASK: u32 = 0x7;
 
 /// Number of 4 KiB pages in the 32-bit space.
 const PAGES: usize = 1 << 20;
