@@ -74,7 +74,10 @@ fn executing_data_is_sigsegv_not_executable() {
     let (code, stderr) = run_test_program("exec_data");
     assert_eq!(code, 139, "{stderr}");
     let line = assert_one_line(&stderr);
-    assert!(line.contains("(data: not executable) fetching the instruction"), "{line}");
+    assert!(
+        line.contains("(data: not executable) fetching the instruction"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -91,7 +94,10 @@ fn misaligned_atomic_is_sigbus() {
     let (code, stderr) = run_test_program("misaligned_amo");
     assert_eq!(code, 135, "{stderr}");
     let line = assert_one_line(&stderr);
-    assert!(line.contains("misaligned atomic") && line.contains("amoadd.w"), "{line}");
+    assert!(
+        line.contains("misaligned atomic") && line.contains("amoadd.w"),
+        "{line}"
+    );
 }
 
 /// Mutated ELFs (headers and code bytes flipped by a fixed-seed generator) must never make
@@ -113,7 +119,11 @@ fn mutated_elfs_never_panic() {
         let flips = 1 + next() % 8;
         for _ in 0..flips {
             // Half the mutations hit the ELF and program headers, half anywhere.
-            let limit = if next() % 2 == 0 { 0x200 } else { bytes.len() as u64 };
+            let limit = if next() % 2 == 0 {
+                0x200
+            } else {
+                bytes.len() as u64
+            };
             let at = (next() % limit) as usize;
             bytes[at] = next() as u8;
         }

@@ -164,7 +164,9 @@ impl Stats {
             "region", "loads", "stores", "page faults"
         );
         let (mut tl, mut ts, mut tf) = (0, 0, 0);
-        let in_layout_order = Region::ALL.iter().filter_map(|r| self.regions.get_key_value(r.name()));
+        let in_layout_order = Region::ALL
+            .iter()
+            .filter_map(|r| self.regions.get_key_value(r.name()));
         for (region, a) in in_layout_order {
             tl += a.loads;
             ts += a.stores;

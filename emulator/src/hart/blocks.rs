@@ -44,7 +44,12 @@ pub struct BlockSlot {
 }
 
 impl BlockSlot {
-    const EMPTY: BlockSlot = BlockSlot { pc: NO_PC, start: 0, len: 0, id: 0 };
+    const EMPTY: BlockSlot = BlockSlot {
+        pc: NO_PC,
+        start: 0,
+        len: 0,
+        id: 0,
+    };
 }
 
 /// Bookkeeping of one block.
@@ -158,7 +163,10 @@ impl BlockCache {
             } else {
                 u32::from_le_bytes([ram[off], ram[off + 1], ram[off + 2], ram[off + 3]])
             };
-            let c = CachedInsn { offset: (at - pc) as u16, ..CachedInsn::from_raw(raw) };
+            let c = CachedInsn {
+                offset: (at - pc) as u16,
+                ..CachedInsn::from_raw(raw)
+            };
             // A CSR access reads counters that are exact only at block boundaries: it always
             // begins its own block.
             if c.class == InsnClass::Csr && self.arena.len() > start {
@@ -173,8 +181,18 @@ impl BlockCache {
         }
         let frame = entry_frame(entry);
         let id = self.free_ids.pop().unwrap_or(self.infos.len() as u32);
-        let slot = BlockSlot { pc, start: start as u32, len: (self.arena.len() - start) as u32, id };
-        let info = BlockInfo { slot, frame, live: true, runs: 0 };
+        let slot = BlockSlot {
+            pc,
+            start: start as u32,
+            len: (self.arena.len() - start) as u32,
+            id,
+        };
+        let info = BlockInfo {
+            slot,
+            frame,
+            live: true,
+            runs: 0,
+        };
         match self.infos.get_mut(id as usize) {
             Some(old) => *old = info,
             None => self.infos.push(info),
@@ -198,7 +216,9 @@ impl BlockCache {
     }
 
     fn drop_frame(&mut self, frame: Frame) {
-        let Some(ids) = self.by_frame.remove(&frame) else { return };
+        let Some(ids) = self.by_frame.remove(&frame) else {
+            return;
+        };
         for id in ids {
             let info = &mut self.infos[id as usize];
             if !info.live || info.frame != frame {

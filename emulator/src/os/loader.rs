@@ -130,9 +130,9 @@ impl ElfImage {
             if file_size > mem_size {
                 return Err(format!("PT_LOAD at {vaddr:#x} has p_filesz > p_memsz"));
             }
-            let end = vaddr
-                .checked_add(mem_size)
-                .ok_or_else(|| format!("PT_LOAD at {vaddr:#x} has an impossible size {mem_size:#x}"))?;
+            let end = vaddr.checked_add(mem_size).ok_or_else(|| {
+                format!("PT_LOAD at {vaddr:#x} has an impossible size {mem_size:#x}")
+            })?;
             if vaddr < NULL_PAGE_END as u64 {
                 return Err(format!(
                     "PT_LOAD at {vaddr:#x} overlaps the null page (below {NULL_PAGE_END:#x})"
