@@ -77,6 +77,19 @@ impl Machine {
     pub fn new(config: &Config, elf_path: &Path, argv: &[String], files: Files) -> Result<Machine> {
         config.validate()?;
         let image = ElfImage::load(elf_path)?;
+        Self::from_image(config, image, Symbols::load(elf_path), argv, files)
+    }
+
+    /// Builds the process of an already-validated `image` (for embedders and tests that make
+    /// programs in memory); `symbols` may be [`Symbols::none`].
+    pub fn from_image(
+        config: &Config,
+        image: ElfImage,
+        symbols: Symbols,
+        argv: &[String],
+        files: Files,
+    ) -> Result<Machine> {
+        config.validate()?;
         let entry = image.entry;
         let mut mem = Memory::new(PhysMem::new(config.ram_bytes));
         let mut process = Process::new(image, config.stack_bytes);
@@ -97,7 +110,7 @@ impl Machine {
             hart,
             mem,
             kernel: Kernel::new(process, files, clock),
-            symbols: Symbols::load(elf_path),
+            symbols,
             config: config.clone(),
             blocks: BlockCache::new(),
             mix: [0; InsnClass::COUNT],
@@ -361,5 +374,176 @@ impl Machine {
             ),
             (signal, _) => format!("rvscope: {} at {pc:#010x}{place}", signal.description()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Hand-computable runs of tiny programs assembled in memory.
+
+    use super::*;
+    use crate::isa::{encode, Insn, Reg};
+    use crate::mmu::pagemap::Perms;
+    use crate::os::files::StdStream;
+    use crate::os::loader::Segment;
+
+    const TEXT: u32 = 0x10000;
+    const A0: Reg = Reg(10);
+    const A1: Reg = Reg(11);
+    const A7: Reg = Reg(17);
+
+    fn machine(program: &[Insn], config: Config) -> Machine {
+        let data: Vec<u8> = program
+            .iter()
+            .flat_map(|i| encode(i).to_le_bytes())
+            .collect();
+        let image = ElfImage {
+            entry: TEXT,
+            segments: vec![Segment {
+                vaddr: TEXT,
+                mem_size: data.len() as u32,
+                data,
+                perms: Perms {
+                    read: true,
+                    write: false,
+                    exec: true,
+                },
+            }],
+            phdr_vaddr: 0,
+            phent: 32,
+            phnum: 1,
+            uses_rvc: false,
+        };
+        let files = Files::new(None, StdStream::Null, StdStream::Null, StdStream::Null).unwrap();
+        Machine::from_image(&config, image, Symbols::none(), &["t".into()], files).unwrap()
+    }
+
+    /// `a0 = 0; a1 = 10; loop { a0 += 3; a1 -= 1 } while a1 != 0; exit(a0)`
+    fn counting_loop() -> Vec<Insn> {
+        vec![
+            Insn::Addi {
+                rd: A0,
+                rs1: Reg::ZERO,
+                imm: 0,
+            },
+            Insn::Addi {
+                rd: A1,
+                rs1: Reg::ZERO,
+                imm: 10,
+            },
+            Insn::Addi {
+                rd: A0,
+                rs1: A0,
+                imm: 3,
+            },
+            Insn::Addi {
+                rd: A1,
+                rs1: A1,
+                imm: -1,
+            },
+            Insn::Bne {
+                rs1: A1,
+                rs2: Reg::ZERO,
+                offset: -8,
+            },
+            Insn::Addi {
+                rd: A7,
+                rs1: Reg::ZERO,
+                imm: 93,
+            },
+            Insn::Ecall,
+        ]
+    }
+
+    #[test]
+    fn loop_counts_are_exact() {
+        let mut m = machine(&counting_loop(), Config::default());
+        assert_eq!(m.run(), Outcome::Exited(30));
+        // 2 setup + 10 × 3 loop + li a7 + ecall.
+        assert_eq!(m.hart.instret, 2 + 30 + 2);
+        let mix = m.instruction_mix();
+        assert_eq!(mix[InsnClass::Alu as usize], 2 + 20 + 1);
+        assert_eq!(mix[InsnClass::Branch as usize], 10);
+        assert_eq!(mix[InsnClass::System as usize], 1);
+        assert_eq!(mix.iter().sum::<u64>(), m.hart.instret);
+    }
+
+    #[test]
+    fn instruction_limit_stops_inside_a_block_exactly() {
+        for limit in [1, 2, 3, 4, 5, 7, 31, 33] {
+            let mut m = machine(
+                &counting_loop(),
+                Config {
+                    max_insns: Some(limit),
+                    ..Config::default()
+                },
+            );
+            assert_eq!(m.run(), Outcome::InsnLimit(limit));
+            assert_eq!(m.hart.instret, limit);
+            assert_eq!(
+                m.instruction_mix().iter().sum::<u64>(),
+                limit,
+                "limit {limit}"
+            );
+        }
+    }
+
+    #[test]
+    fn instret_csr_reads_exact_count_mid_program() {
+        // Three adds, then rdinstret a0: three instructions have retired before it.
+        let program = vec![
+            Insn::Addi {
+                rd: A1,
+                rs1: Reg::ZERO,
+                imm: 1,
+            },
+            Insn::Addi {
+                rd: A1,
+                rs1: A1,
+                imm: 1,
+            },
+            Insn::Addi {
+                rd: A1,
+                rs1: A1,
+                imm: 1,
+            },
+            Insn::Csrrs {
+                rd: A0,
+                rs1: Reg::ZERO,
+                csr: crate::hart::csr::INSTRET,
+            },
+            Insn::Addi {
+                rd: A7,
+                rs1: Reg::ZERO,
+                imm: 93,
+            },
+            Insn::Ecall,
+        ];
+        let mut m = machine(&program, Config::default());
+        assert_eq!(m.run(), Outcome::Exited(3));
+    }
+
+    #[test]
+    fn store_to_text_is_a_fatal_fault_not_a_panic() {
+        let program = vec![
+            Insn::Lui { rd: A0, imm: TEXT },
+            Insn::Sw {
+                rs1: A0,
+                rs2: A0,
+                offset: 0,
+            },
+        ];
+        let mut m = machine(&program, Config::default());
+        match m.run() {
+            Outcome::Signaled { signal, report } => {
+                assert_eq!(signal, Signal::Segv);
+                assert!(
+                    report.contains("at 0x00010000 (text: not writable) by sw at 0x00010004"),
+                    "{report}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(m.hart.instret, 1, "the faulting store did not retire");
     }
 }

@@ -55,6 +55,15 @@ impl Symbols {
         }
     }
 
+    /// No symbols (for programs built in memory).
+    pub fn none() -> Symbols {
+        Symbols {
+            functions: Vec::new(),
+            path: PathBuf::new(),
+            lines: Some(None),
+        }
+    }
+
     /// All function symbols, by address.
     pub fn functions(&self) -> &[FunctionSymbol] {
         &self.functions
