@@ -353,13 +353,12 @@ impl KernelStat {
     }
 
     /// A deterministic stat for a standard stream that isn't a regular file: only the type,
-    /// permissions and block size (1024 for a tty, 4096 otherwise, as Linux reports).
-    fn synthetic(mode: u32) -> Self {
-        let is_chr = mode & mode::S_IFMT == mode::S_IFCHR;
+    /// permissions and block size (which newlib sizes its stdio buffer by).
+    fn synthetic(mode: u32, blksize: i32) -> Self {
         Self {
             mode,
             nlink: 1,
-            blksize: if is_chr { 1024 } else { 4096 },
+            blksize,
             ..Self::default()
         }
     }
@@ -543,15 +542,18 @@ impl OpenFile {
                     } else {
                         m.mode() & mode::S_IFMT
                     };
-                    Ok(KernelStat::synthetic(kind | (m.mode() & 0o7777)))
+                    // The host's block size: 1024 for a pseudo-terminal, 4096 for a pipe or
+                    // /dev/null, as Linux reports them.
+                    let blksize = i32::try_from(m.blksize()).unwrap_or(4096);
+                    Ok(KernelStat::synthetic(kind | (m.mode() & 0o7777), blksize))
                 } else {
                     Ok(KernelStat::from_metadata(&m))
                 }
             }
-            Backing::Mem { .. } => Ok(KernelStat::synthetic(mode::S_IFIFO | 0o600)),
+            Backing::Mem { .. } => Ok(KernelStat::synthetic(mode::S_IFIFO | 0o600, 4096)),
             Backing::Null => Ok(KernelStat {
                 rdev: 0x103, // makedev(1, 3), like /dev/null
-                ..KernelStat::synthetic(mode::S_IFCHR | 0o666)
+                ..KernelStat::synthetic(mode::S_IFCHR | 0o666, 4096)
             }),
         }
     }

@@ -1003,6 +1003,8 @@ mod tests {
         assert_eq!(call(nr::READ, [0, BUF, 4, 0, 0, 0]), 0);
         assert_eq!(call(nr::FSTAT, [1, STAT, 0, 0, 0, 0]), 0);
         assert_eq!(mem.u32_at(STAT + 16) & mode::S_IFMT, mode::S_IFCHR);
+        assert_eq!(mem.i64_at(STAT + 32), 0x103, "rdev of /dev/null");
+        assert_eq!(mem.u32_at(STAT + 56), 4096, "blksize of /dev/null");
     }
 
     #[test]
