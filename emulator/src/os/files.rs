@@ -62,7 +62,8 @@ pub mod oflag {
     pub const O_CLOEXEC: u32 = 0o2000000;
     /// Synchronised writes (ignored; includes `O_DSYNC`).
     pub const O_SYNC: u32 = 0o4010000;
-    /// A descriptor usable only as a location (fstat, dirfd), not for I/O.
+    /// A descriptor usable only as a location (fstat, dirfd), not for I/O. (With `O_NOFOLLOW`
+    /// on a symlink this gives `ELOOP`, where Linux would open the link itself.)
     pub const O_PATH: u32 = 0o10000000;
     /// An unnamed temporary file in the directory named (`__O_TMPFILE | O_DIRECTORY`).
     pub const O_TMPFILE: u32 = 0o20200000;
@@ -990,7 +991,7 @@ impl Files {
         if fl.create && fl.directory {
             return Err(Errno::EINVAL);
         }
-        if fl.tmpfile && !(fl.directory && matches!(fl.access, oflag::O_WRONLY | oflag::O_RDWR)) {
+        if fl.tmpfile && !(fl.directory && fl.access != oflag::O_RDONLY) {
             return Err(Errno::EINVAL);
         }
         let fd = self.lowest_free_fd()?;
@@ -1005,9 +1006,6 @@ impl Files {
             return Err(Errno::ELOOP);
         }
         let target = self.follow(&r)?;
-        if fl.tmpfile {
-            return self.open_tmpfile(fd, &target, fl.access == oflag::O_RDWR, perm);
-        }
         let tmeta = fs::metadata(&target).ok();
         match &tmeta {
             Some(m) if !m.is_dir() && (r.must_be_dir || fl.directory) => {
@@ -1025,6 +1023,9 @@ impl Files {
             oflag::O_RDWR => (true, true),
             _ => (false, false),
         };
+        if fl.tmpfile {
+            return self.open_tmpfile(fd, &target, (read, write), perm);
+        }
         let host_read = fl.access != oflag::O_WRONLY;
         let host_write = fl.access != oflag::O_RDONLY || fl.trunc;
         let perm = perm & 0o7777;
@@ -1086,7 +1087,13 @@ impl Files {
 
     /// `O_TMPFILE`: an unnamed regular file in directory `dir`, made by creating a fresh name
     /// and removing it at once.
-    fn open_tmpfile(&mut self, fd: usize, dir: &Path, read: bool, perm: u32) -> Result<i32, Errno> {
+    fn open_tmpfile(
+        &mut self,
+        fd: usize,
+        dir: &Path,
+        (read, write): (bool, bool),
+        perm: u32,
+    ) -> Result<i32, Errno> {
         static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         if !fs::metadata(dir).map_err(|e| host_errno(&e))?.is_dir() {
             return Err(Errno::ENOTDIR);
@@ -1114,7 +1121,7 @@ impl Files {
             OpenFile {
                 backing: Backing::Host(file),
                 readable: read,
-                writable: true,
+                writable: write,
                 std_stream: false,
                 buffered: false,
                 pending: Vec::new(),

@@ -1496,6 +1496,9 @@ mod tests {
         assert_eq!(e.read_str(tfd, 10).unwrap(), "temp");
         assert_eq!(std::fs::read_dir(e.root()).unwrap().count(), 1, "only f");
         assert_eq!(e.open("f", O_TMPFILE | O_RDWR), -20);
+        let t3 = e.open(".", O_TMPFILE | 3);
+        assert!(t3 > tfd);
+        assert_eq!(e.write_str(t3, "x"), EBADF, "access mode 3 allows no I/O");
     }
 
     #[test]
