@@ -1,14 +1,22 @@
 //! System calls (DESIGN.md §3): numbers, errno values, and the file and time calls.
 //!
-//! The ABI is the one newlib's libgloss/riscv speaks (the riscv-pk numbers, a superset of the
-//! Linux asm-generic ones): `a7` = number, `a0..a5` = arguments, `a0` = result or `-errno`.
-//! Structures are laid out for ilp32 with newlib's 64-bit `time_t`.
+//! The ABI is rv32 Linux's, as `qemu-riscv32` implements it: `a7` = number, `a0..a5` =
+//! arguments, `a0` = result or `-errno`; asm-generic numbers, `O_*`/`AT_*` values and
+//! structures (`struct stat64` for `fstat`/`fstatat`, the 64-bit `struct __kernel_timespec` of
+//! `clock_gettime64`), and number 62 is `llseek`. rvscope's newlib overlay
+//! (`toolchain/newlib-overlay/`) makes guest programs speak exactly this.
+//!
+//! For programs built with stock libgloss, the riscv-pk-only numbers that rv32 Linux lacks are
+//! kept: `open` 1024 (newlib `O_*` values), `link` 1025, `unlink` 1026, `mkdir` 1030, `access`
+//! 1033, `stat` 1038 / `lstat` 1039 (writing `struct stat64` too), `clock_gettime` 113,
+//! `clock_getres` 114 and `gettimeofday` 169 (newlib's 64-bit-`time_t` layouts). riscv-pk's
+//! 3-argument `lseek` on 62 is not: that number is Linux's `llseek`, as on qemu-riscv32.
 
-use super::files::{atflag, Files, PATH_MAX};
+use super::files::{atflag, Files, OpenFlags, PATH_MAX};
 use super::simtime::{SimClock, USER_HZ};
 use super::uaccess::UserMemory;
 
-/// Syscall numbers (Linux/riscv-pk generic), as named constants.
+/// Syscall numbers: rv32 Linux (asm-generic), then the riscv-pk-only ones.
 pub mod nr {
     /// `getcwd(buf, size)`.
     pub const GETCWD: u32 = 17;
@@ -18,16 +26,14 @@ pub mod nr {
     pub const UNLINKAT: u32 = 35;
     /// `linkat(olddirfd, old, newdirfd, new, flags)`.
     pub const LINKAT: u32 = 37;
-    /// `renameat(olddirfd, old, newdirfd, new)`.
-    pub const RENAMEAT: u32 = 38;
-    /// `faccessat(dirfd, path, mode, flags)`.
+    /// `faccessat(dirfd, path, mode)` (no flags argument on Linux).
     pub const FACCESSAT: u32 = 48;
-    /// `openat(dirfd, path, flags, mode)`.
+    /// `openat(dirfd, path, flags, mode)` (Linux `O_*` values).
     pub const OPENAT: u32 = 56;
     /// `close(fd)`.
     pub const CLOSE: u32 = 57;
-    /// `lseek(fd, offset, whence)` (the 3-argument form libgloss uses).
-    pub const LSEEK: u32 = 62;
+    /// `llseek(fd, offset_high, offset_low, loff_t *result, whence)`.
+    pub const LLSEEK: u32 = 62;
     /// `read(fd, buf, count)`.
     pub const READ: u32 = 63;
     /// `write(fd, buf, count)`.
@@ -36,17 +42,17 @@ pub mod nr {
     pub const READV: u32 = 65;
     /// `writev(fd, iov, iovcnt)`.
     pub const WRITEV: u32 = 66;
-    /// `fstatat(dirfd, path, statbuf, flags)`.
+    /// `fstatat64(dirfd, path, statbuf, flags)`.
     pub const FSTATAT: u32 = 79;
-    /// `fstat(fd, statbuf)`.
+    /// `fstat64(fd, statbuf)`.
     pub const FSTAT: u32 = 80;
     /// `exit(status)`.
     pub const EXIT: u32 = 93;
     /// `exit_group(status)`.
     pub const EXIT_GROUP: u32 = 94;
-    /// `clock_gettime(clockid, tp)` (64-bit `time_t` timespec).
+    /// `clock_gettime(clockid, tp)` (riscv-pk; newlib's 64-bit-`time_t` timespec).
     pub const CLOCK_GETTIME: u32 = 113;
-    /// `clock_getres(clockid, res)`.
+    /// `clock_getres(clockid, res)` (riscv-pk).
     pub const CLOCK_GETRES: u32 = 114;
     /// `kill(pid, sig)`.
     pub const KILL: u32 = 129;
@@ -54,7 +60,7 @@ pub mod nr {
     pub const TIMES: u32 = 153;
     /// `uname(buf)`.
     pub const UNAME: u32 = 160;
-    /// `gettimeofday(tv, tz)`.
+    /// `gettimeofday(tv, tz)` (riscv-pk; newlib's `struct timeval`).
     pub const GETTIMEOFDAY: u32 = 169;
     /// `getpid()`.
     pub const GETPID: u32 = 172;
@@ -72,7 +78,7 @@ pub mod nr {
     pub const CLOCK_GETTIME64: u32 = 403;
     /// `clock_getres_time64(clockid, res)` (rv32 Linux).
     pub const CLOCK_GETRES_TIME64: u32 = 406;
-    /// `open(path, flags, mode)` (riscv-pk).
+    /// `open(path, flags, mode)` (riscv-pk; newlib `O_*` values).
     pub const OPEN: u32 = 1024;
     /// `link(old, new)` (riscv-pk).
     pub const LINK: u32 = 1025;
@@ -98,21 +104,20 @@ pub mod nr {
             MKDIRAT => "mkdirat",
             UNLINKAT => "unlinkat",
             LINKAT => "linkat",
-            RENAMEAT => "renameat",
             FACCESSAT => "faccessat",
             49 => "chdir",
             OPENAT => "openat",
             CLOSE => "close",
             61 => "getdents64",
-            LSEEK => "lseek",
+            LLSEEK => "llseek",
             READ => "read",
             WRITE => "write",
             READV => "readv",
             WRITEV => "writev",
             67 => "pread64",
             68 => "pwrite64",
-            FSTATAT => "fstatat",
-            FSTAT => "fstat",
+            FSTATAT => "fstatat64",
+            FSTAT => "fstat64",
             EXIT => "exit",
             EXIT_GROUP => "exit_group",
             101 => "nanosleep",
@@ -180,6 +185,7 @@ errnos! {
     ENOENT = 2, "No such file or directory.";
     EINTR = 4, "Interrupted system call.";
     EIO = 5, "I/O error.";
+    ENXIO = 6, "No such device or address.";
     EBADF = 9, "Bad file descriptor.";
     EAGAIN = 11, "Try again.";
     ENOMEM = 12, "Out of memory.";
@@ -204,6 +210,7 @@ errnos! {
     ENOTEMPTY = 39, "Directory not empty.";
     ELOOP = 40, "Too many symbolic links.";
     EOVERFLOW = 75, "Value too large for defined data type.";
+    EOPNOTSUPP = 95, "Operation not supported.";
 }
 
 impl Errno {
@@ -243,17 +250,18 @@ pub fn file_or_time_syscall(
         nr::WRITE => sys_write(files, mem, fd, a1, a2),
         nr::READV => sys_iov(files, mem, fd, a1, a2, false),
         nr::WRITEV => sys_iov(files, mem, fd, a1, a2, true),
-        nr::OPENAT => read_path(mem, a1).and_then(|p| files.openat(a0 as i32, &p, a2, a3)),
-        nr::OPEN => read_path(mem, a0).and_then(|p| files.openat(atflag::AT_FDCWD, &p, a1, a2)),
+        nr::OPENAT => read_path(mem, a1)
+            .and_then(|p| files.openat(a0 as i32, &p, OpenFlags::from_linux(a2), a3)),
+        nr::OPEN => read_path(mem, a0)
+            .and_then(|p| files.openat(atflag::AT_FDCWD, &p, OpenFlags::from_newlib(a1), a2)),
         nr::CLOSE => files.close(fd).map(|()| 0),
-        nr::LSEEK => files
-            .lseek(fd, i64::from(a1 as i32), a2)
-            .and_then(|off| i32::try_from(off).map_err(|_| Errno::EOVERFLOW)),
+        nr::LLSEEK => sys_llseek(files, mem, fd, (a1, a2), a3, a4),
         nr::FSTAT => files.fstat(fd).and_then(|st| put(mem, a1, &st.to_bytes())),
         nr::FSTATAT => sys_fstatat(files, mem, a0 as i32, a1, a2, a3),
         nr::STAT | nr::LSTAT => read_path(mem, a0)
             .and_then(|p| files.stat_path(atflag::AT_FDCWD, &p, nr == nr::STAT))
             .and_then(|st| put(mem, a1, &st.to_bytes())),
+        // Linux's faccessat (48) has no flags argument: a3 is not looked at.
         nr::FACCESSAT => {
             read_path(mem, a1).and_then(|p| files.access(a0 as i32, &p, a2).map(|()| 0))
         }
@@ -279,7 +287,7 @@ pub fn file_or_time_syscall(
             .and_then(|p| files.mkdir(atflag::AT_FDCWD, &p, a1))
             .map(|()| 0),
         nr::LINKAT => {
-            if a4 & !atflag::AT_SYMLINK_FOLLOW != 0 {
+            if a4 & !(atflag::AT_SYMLINK_FOLLOW | atflag::AT_EMPTY_PATH) != 0 {
                 Err(Errno::EINVAL)
             } else {
                 read_two_paths(mem, a1, a3).and_then(|(o, n)| {
@@ -294,14 +302,7 @@ pub fn file_or_time_syscall(
             let cwd = atflag::AT_FDCWD;
             files.link((cwd, &o), (cwd, &n), false).map(|()| 0)
         }),
-        nr::RENAMEAT | nr::RENAMEAT2 => {
-            if nr == nr::RENAMEAT2 && a4 != 0 {
-                Err(Errno::EINVAL)
-            } else {
-                read_two_paths(mem, a1, a3)
-                    .and_then(|(o, n)| files.rename((a0 as i32, &o), (a2 as i32, &n)).map(|()| 0))
-            }
-        }
+        nr::RENAMEAT2 => sys_renameat2(files, mem, (a0 as i32, a1), (a2 as i32, a3), a4),
         nr::GETCWD => sys_getcwd(mem, a0, a1),
         nr::GETPID => Ok(1),
         nr::GETTIMEOFDAY => sys_gettimeofday(mem, clock, cycles, a0, a1),
@@ -493,7 +494,24 @@ fn sys_iov(
     Ok(done)
 }
 
-/// `fstatat(dirfd, path, statbuf, flags)`: `AT_SYMLINK_NOFOLLOW`, `AT_EMPTY_PATH` honoured.
+/// `llseek(fd, offset_high, offset_low, result, whence)`: seeks to the 64-bit offset and stores
+/// the new position as a 64-bit `loff_t` at `result`; returns 0. As on Linux, the seek has
+/// happened even when storing the result fails with `EFAULT`.
+fn sys_llseek(
+    files: &mut Files,
+    mem: &mut impl UserMemory,
+    fd: i32,
+    (high, low): (u32, u32),
+    result: u32,
+    whence: u32,
+) -> Result<i32, Errno> {
+    let offset = ((u64::from(high) << 32) | u64::from(low)) as i64;
+    let pos = files.lseek(fd, offset, whence)?;
+    put(mem, result, &pos.to_le_bytes())
+}
+
+/// `fstatat64(dirfd, path, statbuf, flags)`: `AT_SYMLINK_NOFOLLOW` and `AT_EMPTY_PATH` honoured,
+/// `AT_NO_AUTOMOUNT` accepted, any other flag `EINVAL`.
 fn sys_fstatat(
     files: &mut Files,
     mem: &mut impl UserMemory,
@@ -502,16 +520,40 @@ fn sys_fstatat(
     statbuf: u32,
     flags: u32,
 ) -> Result<i32, Errno> {
-    if flags & !(atflag::AT_SYMLINK_NOFOLLOW | atflag::AT_EMPTY_PATH) != 0 {
+    use atflag::{AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_SYMLINK_NOFOLLOW};
+    if flags & !(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH) != 0 {
         return Err(Errno::EINVAL);
     }
     let p = read_path(mem, path)?;
-    let st = if p.is_empty() && flags & atflag::AT_EMPTY_PATH != 0 {
-        files.fstat(dirfd)?
+    let st = if p.is_empty() && flags & AT_EMPTY_PATH != 0 {
+        if dirfd == AT_FDCWD {
+            files.stat_path(AT_FDCWD, b".", true)?
+        } else {
+            files.fstat(dirfd)?
+        }
     } else {
-        files.stat_path(dirfd, &p, flags & atflag::AT_SYMLINK_NOFOLLOW == 0)?
+        files.stat_path(dirfd, &p, flags & AT_SYMLINK_NOFOLLOW == 0)?
     };
     put(mem, statbuf, &st.to_bytes())
+}
+
+/// `renameat2(olddirfd, old, newdirfd, new, flags)`: `RENAME_NOREPLACE` (1) is honoured;
+/// `RENAME_EXCHANGE` and `RENAME_WHITEOUT` are `EINVAL`, as on a file system without them.
+fn sys_renameat2(
+    files: &mut Files,
+    mem: &mut impl UserMemory,
+    (old_dirfd, old): (i32, u32),
+    (new_dirfd, new): (i32, u32),
+    flags: u32,
+) -> Result<i32, Errno> {
+    const RENAME_NOREPLACE: u32 = 1;
+    if flags & !RENAME_NOREPLACE != 0 {
+        return Err(Errno::EINVAL);
+    }
+    let (o, n) = read_two_paths(mem, old, new)?;
+    files
+        .rename((old_dirfd, &o), (new_dirfd, &n), flags != 0)
+        .map(|()| 0)
 }
 
 /// `getcwd(buf, size)`: the guest's cwd is always the fs-root, `/`; returns the length with NUL.
@@ -556,11 +598,13 @@ fn timespec_bytes(secs: u64, nanos: u32) -> [u8; 16] {
 }
 
 /// Which simulated clock a Linux clock id reads: `Some(true)` wall clock, `Some(false)` time
-/// since start (monotonic, boot time, CPU time), `None` invalid.
+/// since start (monotonic, boot time, CPU time), `None` invalid (`EINVAL`). The alarm clocks (8,
+/// 9) are invalid as on a kernel without an RTC alarm, which is what qemu-riscv32 reports on
+/// typical hosts; negative (per-pid CPU clock) ids are not supported.
 fn clock_kind(id: u32) -> Option<bool> {
     match id {
-        0 | 5 | 8 => Some(true), // REALTIME, REALTIME_COARSE, REALTIME_ALARM
-        1 | 2 | 3 | 4 | 6 | 7 | 9 => Some(false), // MONOTONIC(_RAW/_COARSE), CPUTIME, BOOTTIME
+        0 | 5 | 11 => Some(true),             // REALTIME, REALTIME_COARSE, TAI
+        1 | 2 | 3 | 4 | 6 | 7 => Some(false), // MONOTONIC(_RAW/_COARSE), CPUTIME, BOOTTIME
         _ => None,
     }
 }
@@ -619,7 +663,7 @@ fn sys_times(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::os::files::{kstat_off, mode, oflag::*, StdStream};
+    use crate::os::files::{kstat_off, mode, newlib_oflag, oflag::*, StdStream};
     use crate::os::uaccess::BadUserAddr;
     use std::path::Path;
     use std::sync::{Arc, Mutex};
@@ -631,6 +675,9 @@ mod tests {
     const PATH2: u32 = BASE + 0x400;
     const BUF: u32 = BASE + 0x800;
     const STAT: u32 = BASE + 0x1000;
+    const LOFF: u32 = BASE + 0x1800;
+    /// `AT_FDCWD` as a register value.
+    const CWD: u32 = (-100i32) as u32;
 
     /// User memory: `SIZE` bytes at `BASE`; everything else faults.
     struct FakeMem(Vec<u8>);
@@ -727,7 +774,14 @@ mod tests {
         }
         fn open(&mut self, path: &str, flags: u32) -> i32 {
             self.mem.set_str(PATH, path);
-            self.call(nr::OPEN, &[PATH, flags, 0o644])
+            self.call(nr::OPENAT, &[CWD, PATH, flags, 0o644])
+        }
+        /// `llseek`; returns the syscall result and the 64-bit `loff_t` it stored.
+        fn llseek(&mut self, fd: i32, offset: i64, whence: u32) -> (i32, i64) {
+            self.mem.set(LOFF, &[0xee; 8]);
+            let (hi, lo) = ((offset >> 32) as u32, offset as u32);
+            let r = self.call(nr::LLSEEK, &[fd as u32, hi, lo, LOFF, whence]);
+            (r, self.mem.i64_at(LOFF))
         }
         fn stat(&mut self, path: &str, nr: u32) -> i32 {
             self.mem.set_str(PATH, path);
@@ -789,40 +843,45 @@ mod tests {
         assert_eq!(e.mem.u32_at(STAT + kstat_off::NLINK as u32), 1);
         assert_eq!(e.mem.u32_at(STAT + kstat_off::UID as u32), host.uid());
         assert_eq!(e.mem.i64_at(STAT + kstat_off::SIZE as u32), 11);
-        assert_eq!(e.mem.i64_at(STAT + 40), 0, "__pad1");
+        assert_eq!(e.mem.i64_at(STAT + kstat_off::PAD1 as u32), 0);
         assert_eq!(
             e.mem.u32_at(STAT + kstat_off::BLKSIZE as u32),
             host.blksize() as u32
         );
-        assert_eq!(e.mem.u32_at(STAT + 60), 0, "__pad2");
+        assert_eq!(e.mem.u32_at(STAT + kstat_off::PAD2 as u32), 0);
         assert_eq!(
             e.mem.i64_at(STAT + kstat_off::BLOCKS as u32),
             host.blocks() as i64
         );
-        assert_eq!(e.mem.i64_at(STAT + kstat_off::MTIM as u32), host.mtime());
+        let secs = |off: usize| i64::from(e.mem.u32_at(STAT + off as u32) as i32);
+        let nsecs = |off: usize| e.mem.u32_at(STAT + off as u32);
+        assert_eq!(secs(kstat_off::MTIME), host.mtime());
+        assert_eq!(nsecs(kstat_off::MTIME_NSEC), host.mtime_nsec() as u32);
+        assert_eq!(secs(kstat_off::ATIME), host.atime());
+        assert_eq!(nsecs(kstat_off::ATIME_NSEC), host.atime_nsec() as u32);
+        assert_eq!(secs(kstat_off::CTIME), host.ctime());
+        assert_eq!(nsecs(kstat_off::CTIME_NSEC), host.ctime_nsec() as u32);
+        assert_eq!(e.mem.get(STAT + 96, 8), &[0; 8], "__unused4/5");
         assert_eq!(
-            e.mem.u32_at(STAT + kstat_off::MTIM as u32 + 8),
-            host.mtime_nsec() as u32
+            e.mem.get(STAT + 104, 24),
+            &[0xee; 24],
+            "nothing past the 104-byte struct stat64"
         );
-        assert_eq!(e.mem.i64_at(STAT + kstat_off::ATIM as u32), host.atime());
-        assert_eq!(e.mem.i64_at(STAT + kstat_off::CTIM as u32), host.ctime());
-        assert_eq!(e.mem.get(STAT + 120, 8), &[0; 8], "reserved");
-        assert_eq!(e.mem.get(STAT + 128, 1), &[0], "nothing past the struct");
 
-        assert_eq!(e.call(nr::LSEEK, &[fd as u32, 6, 0]), 6);
+        assert_eq!(e.llseek(fd, 6, 0), (0, 6));
         assert_eq!(e.read_str(fd, 100).unwrap(), "world");
         assert_eq!(e.read_str(fd, 100).unwrap(), "", "end of file");
-        assert_eq!(e.call(nr::LSEEK, &[fd as u32, (-5i32) as u32, 2]), 6);
-        assert_eq!(e.call(nr::LSEEK, &[fd as u32, (-6i32) as u32, 1]), 0);
+        assert_eq!(e.llseek(fd, -5, 2), (0, 6));
+        assert_eq!(e.llseek(fd, -6, 1), (0, 0));
         assert_eq!(e.read_str(fd, 5).unwrap(), "hello");
-        assert_eq!(e.call(nr::LSEEK, &[fd as u32, (-1i32) as u32, 0]), -22);
-        assert_eq!(e.call(nr::LSEEK, &[fd as u32, 0, 7]), -22);
+        assert_eq!(e.llseek(fd, -1, 0).0, -22);
+        assert_eq!(e.llseek(fd, 0, 7).0, -22);
         assert_eq!(e.write_str(fd, "x"), EBADF, "opened read-only");
         assert_eq!(e.call(nr::CLOSE, &[fd as u32]), 0);
         assert_eq!(e.call(nr::CLOSE, &[fd as u32]), EBADF);
         assert_eq!(e.read_str(fd, 1), Err(EBADF));
         assert_eq!(e.call(nr::FSTAT, &[fd as u32, STAT]), EBADF);
-        assert_eq!(e.call(nr::LSEEK, &[fd as u32, 0, 0]), EBADF);
+        assert_eq!(e.llseek(fd, 0, 0).0, EBADF);
         assert_eq!(e.read_str(-1, 1), Err(EBADF));
         assert_eq!(e.read_str(5000, 1), Err(EBADF));
     }
@@ -842,7 +901,7 @@ mod tests {
         assert_eq!(e.open("no/such/dir/x", O_RDONLY), ENOENT);
         assert_eq!(e.open("f/x", O_RDONLY), -20, "ENOTDIR");
         assert_eq!(e.open("", O_RDONLY), ENOENT);
-        assert_eq!(e.open("f", 3), -22, "bad access mode");
+        assert_eq!(e.open("f/", O_RDONLY), -20, "ENOTDIR");
         std::fs::create_dir(e.root().join("d")).unwrap();
         assert_eq!(e.open("d", O_WRONLY), -21, "EISDIR");
         assert_eq!(e.open("f", O_RDONLY | O_DIRECTORY), -20);
@@ -853,7 +912,7 @@ mod tests {
         // Truncation and read-write.
         let fd3 = e.open("f", O_RDWR | O_TRUNC);
         assert_eq!(e.write_str(fd3, "xy"), 2);
-        assert_eq!(e.call(nr::LSEEK, &[fd3 as u32, 0, 0]), 0);
+        assert_eq!(e.llseek(fd3, 0, 0), (0, 0));
         assert_eq!(e.read_str(fd3, 10).unwrap(), "xy");
         // Lowest free fd is reused.
         assert_eq!(e.call(nr::CLOSE, &[fd as u32]), 0);
@@ -861,13 +920,14 @@ mod tests {
         // A name that is too long.
         let long = "a".repeat(300);
         assert_eq!(e.open(&long, O_RDONLY), -36);
-        // dirfd other than AT_FDCWD with a relative path.
+        // A relative path against a dirfd that is a file, or not open (newlib's AT_FDCWD, -2,
+        // is just a bad fd to Linux); an absolute path ignores dirfd.
         e.mem.set_str(PATH, "f");
-        assert_eq!(e.call(nr::OPENAT, &[3, PATH, 0, 0]), EBADF);
-        // newlib's AT_FDCWD (-2) works too; an absolute path ignores dirfd.
-        assert_eq!(e.call(nr::OPENAT, &[(-2i32) as u32, PATH, 0, 0]), fd3 + 1);
+        assert_eq!(e.call(nr::OPENAT, &[fd3 as u32, PATH, 0, 0]), -20);
+        assert_eq!(e.call(nr::OPENAT, &[(-2i32) as u32, PATH, 0, 0]), EBADF);
+        assert_eq!(e.call(nr::OPENAT, &[77, PATH, 0, 0]), EBADF);
         e.mem.set_str(PATH, "/f");
-        assert_eq!(e.call(nr::OPENAT, &[77, PATH, 0, 0]), fd3 + 2);
+        assert_eq!(e.call(nr::OPENAT, &[77, PATH, 0, 0]), fd3 + 1);
     }
 
     #[test]
@@ -926,14 +986,14 @@ mod tests {
             file_or_time_syscall(nr, args, &mut files, &clock, 0, &mut mem).unwrap()
         };
         assert_eq!(call(nr::OPEN, [PATH, O_RDONLY, 0, 0, 0, 0]), EACCES);
-        assert_eq!(
-            call(nr::OPEN, [PATH, O_WRONLY | O_CREAT, 0o644, 0, 0, 0]),
-            EACCES
-        );
-        assert_eq!(
-            call(nr::OPENAT, [(-100i32) as u32, PATH, 0, 0, 0, 0]),
-            EACCES
-        );
+        let creat = O_WRONLY | newlib_oflag::O_CREAT;
+        assert_eq!(call(nr::OPEN, [PATH, creat, 0o644, 0, 0, 0]), EACCES);
+        assert_eq!(call(nr::OPENAT, [CWD, PATH, 0, 0, 0, 0]), EACCES);
+        let creat = O_WRONLY | O_CREAT;
+        assert_eq!(call(nr::OPENAT, [CWD, PATH, creat, 0o644, 0, 0]), EACCES);
+        assert_eq!(call(nr::FSTATAT, [CWD, PATH, STAT, 0, 0, 0]), EACCES);
+        assert_eq!(call(nr::FACCESSAT, [CWD, PATH, 0, 0, 0, 0]), EACCES);
+        assert_eq!(call(nr::UNLINKAT, [CWD, PATH, 0, 0, 0, 0]), EACCES);
         assert_eq!(call(nr::STAT, [PATH, STAT, 0, 0, 0, 0]), EACCES);
         assert_eq!(call(nr::ACCESS, [PATH, 0, 0, 0, 0, 0]), EACCES);
         assert_eq!(call(nr::UNLINK, [PATH, 0, 0, 0, 0, 0]), EACCES);
@@ -943,6 +1003,8 @@ mod tests {
         assert_eq!(call(nr::READ, [0, BUF, 4, 0, 0, 0]), 0);
         assert_eq!(call(nr::FSTAT, [1, STAT, 0, 0, 0, 0]), 0);
         assert_eq!(mem.u32_at(STAT + 16) & mode::S_IFMT, mode::S_IFCHR);
+        assert_eq!(mem.i64_at(STAT + 32), 0x103, "rdev of /dev/null");
+        assert_eq!(mem.u32_at(STAT + 56), 4096, "blksize of /dev/null");
     }
 
     #[test]
@@ -957,7 +1019,9 @@ mod tests {
         assert_eq!(e.read_str(0, 100).unwrap(), "");
         assert_eq!(e.read_str(1, 1), Err(EBADF), "stdout buffer is write-only");
         assert_eq!(e.write_str(0, "x"), EBADF);
-        assert_eq!(e.call(nr::LSEEK, &[0, 0, 0]), -29, "ESPIPE");
+        assert_eq!(e.llseek(0, 0, 0).0, -29, "ESPIPE");
+        assert_eq!(e.llseek(1, 0, 3).0, -29, "ESPIPE for SEEK_DATA too");
+        assert_eq!(e.llseek(1, 0, 5).0, -22, "a bad whence first");
         for fd in 0..3 {
             assert_eq!(e.call(nr::FSTAT, &[fd, STAT]), 0);
             assert_eq!(e.mem.u32_at(STAT + 16) & mode::S_IFMT, mode::S_IFIFO);
@@ -1029,7 +1093,7 @@ mod tests {
         assert_eq!(call(&mut files, nr::WRITE, [2, BUF, 3, 0, 0, 0]), 3);
         drop(reader);
         assert_eq!(call(&mut files, nr::WRITE, [2, BUF, 3, 0, 0, 0]), -32);
-        assert_eq!(call(&mut files, nr::LSEEK, [2, 0, 1, 0, 0, 0]), -29);
+        assert_eq!(call(&mut files, nr::LLSEEK, [2, 0, 0, BUF, 1, 0]), -29);
     }
 
     #[test]
@@ -1119,7 +1183,13 @@ mod tests {
         assert_eq!(e.call(nr::ACCESS, &[PATH, 4 | 2]), 0);
         assert_eq!(e.call(nr::ACCESS, &[PATH, 1]), EACCES, "not executable");
         assert_eq!(e.call(nr::ACCESS, &[PATH, 8]), -22);
-        assert_eq!(e.call(nr::FACCESSAT, &[(-100i32) as u32, PATH, 0, 0]), 0);
+        assert_eq!(e.call(nr::FACCESSAT, &[CWD, PATH, 0, 0]), 0);
+        assert_eq!(
+            e.call(nr::FACCESSAT, &[CWD, PATH, 4, 0x7fff]),
+            0,
+            "no flags argument"
+        );
+        assert_eq!(e.call(nr::FACCESSAT, &[(-2i32) as u32, PATH, 0]), EBADF);
         // stat / fstatat
         assert_eq!(e.stat("a", nr::STAT), 0);
         assert_eq!(e.mem.i64_at(STAT + 48), 4);
@@ -1128,7 +1198,7 @@ mod tests {
         assert_eq!(e.stat("nope", nr::LSTAT), ENOENT);
         assert_eq!(e.stat("a/", nr::STAT), -20);
         e.mem.set_str(PATH, "a");
-        assert_eq!(e.call(nr::FSTATAT, &[(-100i32) as u32, PATH, STAT, 0]), 0);
+        assert_eq!(e.call(nr::FSTATAT, &[CWD, PATH, STAT, 0]), 0);
         assert_eq!(e.mem.i64_at(STAT + 48), 4);
         e.mem.set_str(PATH, "");
         assert_eq!(
@@ -1147,26 +1217,34 @@ mod tests {
         assert_eq!(std::fs::read_to_string(e.root().join("b")).unwrap(), "data");
         // renameat
         e.mem.set_str(PATH, "c");
-        let cwd = (-100i32) as u32;
-        assert_eq!(e.call(nr::RENAMEAT, &[cwd, PATH2, cwd, PATH]), 0);
+        let cwd = CWD;
+        assert_eq!(e.call(nr::RENAMEAT2, &[cwd, PATH2, cwd, PATH, 0]), 0);
         assert!(e.root().join("c").exists() && !e.root().join("b").exists());
-        assert_eq!(e.call(nr::RENAMEAT2, &[cwd, PATH, cwd, PATH2, 1]), -22);
-        e.mem.set_str(PATH2, "../escaped");
-        assert_eq!(e.call(nr::RENAMEAT, &[cwd, PATH, cwd, PATH2]), EACCES);
+        write_file(&e.root().join("b"), "other");
+        assert_eq!(e.call(nr::RENAMEAT2, &[cwd, PATH, cwd, PATH2, 1]), -17);
+        assert_eq!(e.call(nr::RENAMEAT2, &[cwd, PATH, cwd, PATH2, 2]), -22);
+        assert_eq!(e.call(nr::RENAMEAT2, &[cwd, PATH, cwd, PATH2, 0]), 0);
+        assert_eq!(std::fs::read_to_string(e.root().join("b")).unwrap(), "data");
+        e.mem.set_str(PATH, "../escaped");
+        assert_eq!(e.call(nr::RENAMEAT2, &[cwd, PATH2, cwd, PATH, 0]), EACCES);
         // mkdir / rmdir
         e.mem.set_str(PATH, "dir");
         assert_eq!(e.call(nr::MKDIR, &[PATH, 0o755]), 0);
         assert_eq!(e.call(nr::MKDIR, &[PATH, 0o755]), -17);
         assert_eq!(e.call(nr::UNLINK, &[PATH]), -21, "EISDIR");
         e.mem.set_str(PATH2, "dir/f");
-        assert_eq!(e.call(nr::OPEN, &[PATH2, O_WRONLY | O_CREAT, 0o600]), 3);
+        assert_eq!(
+            e.call(nr::OPENAT, &[CWD, PATH2, O_WRONLY | O_CREAT, 0o600]),
+            3
+        );
         assert_eq!(e.call(nr::UNLINKAT, &[cwd, PATH, 0x200]), -39, "ENOTEMPTY");
         assert_eq!(e.call(nr::UNLINKAT, &[cwd, PATH2, 0]), 0);
         assert_eq!(
             e.call(nr::UNLINKAT, &[cwd, PATH, 8]),
-            0,
-            "newlib AT_REMOVEDIR"
+            -22,
+            "newlib's AT_REMOVEDIR is not a Linux flag"
         );
+        assert_eq!(e.call(nr::UNLINKAT, &[cwd, PATH, 0x200]), 0);
         assert!(!e.root().join("dir").exists());
         e.mem.set_str(PATH, "/");
         assert_eq!(e.call(nr::UNLINKAT, &[cwd, PATH, 0x200]), -16);
@@ -1199,8 +1277,21 @@ mod tests {
             assert_eq!(e.mem.i64_at(BUF + 8), 500_001_234);
             assert_eq!(e.call_at(n, &[2, BUF], 7), 0, "CLOCK_PROCESS_CPUTIME_ID");
             assert_eq!((e.mem.i64_at(BUF), e.mem.i64_at(BUF + 8)), (0, 7));
-            assert_eq!(e.call_at(n, &[99, BUF], cycles), -22);
+            // Every id the overlay's clock translation can produce is valid.
+            for id in [0, 1, 2, 3, 4, 5, 6, 7, 11] {
+                assert_eq!(e.call_at(n, &[id, BUF], cycles), 0, "clock {id}");
+            }
+            for id in [8, 9, 10, 12, 99, u32::MAX] {
+                assert_eq!(e.call_at(n, &[id, BUF], cycles), -22, "clock {id}");
+            }
+            assert_eq!(e.call_at(n, &[0, 0], cycles), EFAULT);
         }
+        // clock_gettime64 writes a 16-byte struct __kernel_timespec, nothing more.
+        e.mem.set(BUF, &[0xee; 24]);
+        assert_eq!(e.call_at(nr::CLOCK_GETTIME64, &[5, BUF], cycles), 0);
+        assert_eq!(e.mem.i64_at(BUF), epoch + 2, "REALTIME_COARSE");
+        assert_eq!(e.mem.i64_at(BUF + 8), 500_001_234);
+        assert_eq!(e.mem.get(BUF + 16, 8), &[0xee; 8]);
         assert_eq!(e.call(nr::CLOCK_GETRES, &[1, BUF]), 0);
         assert_eq!((e.mem.i64_at(BUF), e.mem.i64_at(BUF + 8)), (0, 1));
         assert_eq!(e.call(nr::CLOCK_GETRES_TIME64, &[0, 0]), 0);
@@ -1216,13 +1307,289 @@ mod tests {
     #[test]
     fn unknown_numbers_are_not_ours() {
         let mut e = Env::new();
-        for n in [nr::BRK, nr::MMAP, nr::EXIT, nr::KILL, 9999, u32::MAX] {
+        // 38 is riscv-pk/arm64's renameat, absent from rv32 Linux.
+        for n in [nr::BRK, nr::MMAP, nr::EXIT, nr::KILL, 38, 9999, u32::MAX] {
             let r = file_or_time_syscall(n, [0; 6], &mut e.files, &e.clock, 0, &mut e.mem);
             assert_eq!(r, None, "nr {n}");
         }
         assert_eq!(nr::name(nr::OPENAT), Some("openat"));
+        assert_eq!(nr::name(nr::LLSEEK), Some("llseek"));
         assert_eq!(errno_name(2), Some("ENOENT"));
         assert_eq!(errno_name(1000), None);
         assert_eq!(Errno::EACCES.ret(), -13);
+    }
+
+    #[test]
+    fn llseek_returns_a_64_bit_offset_through_the_result_pointer() {
+        let mut e = Env::new();
+        write_file(&e.root().join("f"), "0123456789");
+        let fd = e.open("f", O_RDWR);
+        // A 64-bit offset split into high and low words, and a result beyond 4 GiB.
+        let big = (1i64 << 32) + 5;
+        assert_eq!(e.llseek(fd, big, 0), (0, big));
+        assert_eq!(
+            e.llseek(fd, 0, 1),
+            (0, big),
+            "SEEK_CUR 0 reports the offset"
+        );
+        assert_eq!(e.llseek(fd, -big + 3, 1), (0, 3));
+        assert_eq!(e.read_str(fd, 2).unwrap(), "34");
+        assert_eq!(e.llseek(fd, -2, 2), (0, 8));
+        assert_eq!(e.read_str(fd, 10).unwrap(), "89");
+        // Negative results and bad whence values are EINVAL and leave the offset alone.
+        assert_eq!(e.llseek(fd, -1, 0), (-22, -0x1111_1111_1111_1112));
+        assert_eq!(e.llseek(fd, -11, 2).0, -22);
+        assert_eq!(e.llseek(fd, 0, 5).0, -22);
+        assert_eq!(e.llseek(fd, 0, 1), (0, 10));
+        // SEEK_DATA / SEEK_HOLE on a file without holes.
+        assert_eq!(e.llseek(fd, 4, 3), (0, 4));
+        assert_eq!(e.llseek(fd, 4, 4), (0, 10));
+        assert_eq!(e.llseek(fd, 10, 3).0, -6, "ENXIO at end of file");
+        assert_eq!(e.llseek(fd, -1, 4).0, -6, "ENXIO for a negative offset");
+        // A bad result pointer: EFAULT, but the seek happened (as on Linux and qemu).
+        assert_eq!(e.call(nr::LLSEEK, &[fd as u32, 0, 7, 0x20, 0]), EFAULT);
+        assert_eq!(e.llseek(fd, 0, 1), (0, 7));
+        assert_eq!(
+            e.call(nr::LLSEEK, &[fd as u32, 0, 1, BASE + SIZE as u32 - 4, 0]),
+            EFAULT
+        );
+        // The result is exactly 8 bytes.
+        e.mem.set(LOFF, &[0xee; 16]);
+        assert_eq!(e.call(nr::LLSEEK, &[fd as u32, 0, 2, LOFF, 0]), 0);
+        assert_eq!(e.mem.i64_at(LOFF), 2);
+        assert_eq!(e.mem.get(LOFF + 8, 8), &[0xee; 8]);
+        // riscv-pk's 3-argument lseek(fd, 4, SEEK_SET) reads as result = NULL: EFAULT.
+        assert_eq!(e.call(nr::LLSEEK, &[fd as u32, 4, 0]), EFAULT);
+        assert_eq!(e.llseek(99, 0, 0).0, EBADF);
+        // Directories seek; stdio buffers are pipes.
+        e.mem.set_str(PATH, ".");
+        let dfd = e.call(nr::OPENAT, &[CWD, PATH, O_RDONLY | O_DIRECTORY, 0]);
+        assert_eq!(e.llseek(dfd, 0, 0), (0, 0));
+        assert_eq!(e.llseek(2, 0, 1).0, -29);
+    }
+
+    #[test]
+    fn dev_null_streams_seek_to_zero() {
+        let mut files =
+            Files::new(None, StdStream::Null, StdStream::Null, StdStream::Null).unwrap();
+        let clock = SimClock::new(1);
+        let mut mem = FakeMem::new();
+        let r = file_or_time_syscall(
+            nr::LLSEEK,
+            [1, 0, 100, LOFF, 0, 0],
+            &mut files,
+            &clock,
+            0,
+            &mut mem,
+        );
+        assert_eq!((r, mem.i64_at(LOFF)), (Some(0), 0));
+    }
+
+    /// The translation in the overlay's `sys_openat.c`, newlib flag → Linux flag.
+    const OVERLAY_FLAG_MAP: [(u32, u32); 11] = [
+        (0x0200, 0x40),      // O_CREAT
+        (0x0800, 0x80),      // O_EXCL
+        (0x8000, 0x100),     // O_NOCTTY
+        (0x0400, 0x200),     // O_TRUNC
+        (0x0008, 0x400),     // O_APPEND
+        (0x4000, 0x800),     // O_NONBLOCK
+        (0x2000, 0x101000),  // O_SYNC
+        (0x80000, 0x4000),   // O_DIRECT
+        (0x200000, 0x10000), // O_DIRECTORY
+        (0x100000, 0x20000), // O_NOFOLLOW
+        (0x40000, 0x80000),  // O_CLOEXEC
+    ];
+
+    #[test]
+    fn linux_and_newlib_open_flags_mean_the_same() {
+        use crate::os::files::OpenFlags;
+        for (newlib, linux) in OVERLAY_FLAG_MAP {
+            for acc in 0..4 {
+                assert_eq!(
+                    OpenFlags::from_newlib(newlib | acc),
+                    OpenFlags::from_linux(linux | acc),
+                    "newlib {newlib:#x} / Linux {linux:#o}"
+                );
+            }
+        }
+        let f = OpenFlags::from_linux(O_RDWR | O_CREAT | O_EXCL | O_TRUNC | O_APPEND);
+        assert_eq!(
+            (f.access, f.create, f.excl, f.trunc, f.append),
+            (2, true, true, true, true)
+        );
+        // Linux values that don't matter here are ignored.
+        let ignored = O_NOCTTY | O_NONBLOCK | O_SYNC | O_DIRECT | O_LARGEFILE | O_CLOEXEC;
+        assert_eq!(
+            OpenFlags::from_linux(O_WRONLY | ignored),
+            OpenFlags::from_linux(O_WRONLY)
+        );
+        // The two ABIs through the syscalls: same files, same results.
+        let mut e = Env::new();
+        let newlib_creat = O_WRONLY | newlib_oflag::O_CREAT | newlib_oflag::O_TRUNC;
+        e.mem.set_str(PATH, "a");
+        assert_eq!(e.call(nr::OPEN, &[PATH, newlib_creat, 0o600]), 3);
+        assert_eq!(e.write_str(3, "pk"), 2);
+        assert_eq!(e.open("b", O_WRONLY | O_CREAT | O_TRUNC), 4);
+        assert_eq!(e.write_str(4, "linux"), 5);
+        let append = O_WRONLY | newlib_oflag::O_APPEND;
+        e.mem.set_str(PATH, "a");
+        assert_eq!(e.call(nr::OPEN, &[PATH, append, 0]), 5);
+        assert_eq!(e.write_str(5, "+"), 1);
+        assert_eq!(std::fs::read_to_string(e.root().join("a")).unwrap(), "pk+");
+        assert_eq!(
+            std::fs::read_to_string(e.root().join("b")).unwrap(),
+            "linux"
+        );
+        // A newlib value read as a Linux one means something else: 0x200 is O_TRUNC there.
+        e.mem.set_str(PATH, "c");
+        assert_eq!(
+            e.call(nr::OPENAT, &[CWD, PATH, O_WRONLY | 0x200, 0]),
+            ENOENT
+        );
+        e.mem.set_str(PATH, "a");
+        let excl = O_WRONLY | newlib_oflag::O_CREAT | newlib_oflag::O_EXCL;
+        assert_eq!(e.call(nr::OPEN, &[PATH, excl, 0o600]), -17);
+    }
+
+    #[test]
+    fn openat_follows_linux_semantics() {
+        let mut e = Env::new();
+        write_file(&e.root().join("f"), "contents");
+        // O_RDONLY | O_TRUNC truncates a regular file, as Linux does.
+        let fd = e.open("f", O_RDONLY | O_TRUNC);
+        assert_eq!(e.read_str(fd, 10).unwrap(), "");
+        assert_eq!(std::fs::read(e.root().join("f")).unwrap(), b"");
+        assert_eq!(e.write_str(fd, "x"), EBADF);
+        write_file(&e.root().join("f"), "contents");
+        // Access mode 3: opens (read and write permission needed) but allows neither.
+        let fd3 = e.open("f", 3);
+        assert!(fd3 > fd);
+        assert_eq!(e.read_str(fd3, 1), Err(EBADF));
+        assert_eq!(e.write_str(fd3, "x"), EBADF);
+        assert_eq!(e.call(nr::FSTAT, &[fd3 as u32, STAT]), 0);
+        // O_CREAT | O_DIRECTORY is EINVAL; O_CREAT on a directory EISDIR; trailing slashes.
+        assert_eq!(e.open("new", O_CREAT | O_DIRECTORY), -22);
+        assert_eq!(e.open(".", O_RDONLY | O_CREAT), -21);
+        assert_eq!(e.open(".", O_RDONLY | O_CREAT | O_EXCL), -17);
+        assert_eq!(e.open("new/", O_WRONLY | O_CREAT), -21);
+        assert_eq!(e.open("f/", O_RDONLY), -20);
+        assert_eq!(e.open("f/.", O_RDONLY), -20);
+        assert_eq!(e.open(".", O_WRONLY), -21);
+        assert_eq!(e.open(".", O_RDONLY | O_TRUNC), -21);
+        assert!(!e.root().join("new").exists());
+        // O_EXCL without O_CREAT is ignored.
+        assert!(e.open("f", O_RDONLY | O_EXCL) >= 0);
+        // O_PATH: a location only.
+        let pfd = e.open("f", O_PATH | O_RDWR | O_TRUNC);
+        assert_eq!(std::fs::read(e.root().join("f")).unwrap(), b"contents");
+        assert_eq!(e.read_str(pfd, 1), Err(EBADF));
+        assert_eq!(e.write_str(pfd, "x"), EBADF);
+        assert_eq!(e.llseek(pfd, 0, 0).0, EBADF);
+        assert_eq!(e.call(nr::FSTAT, &[pfd as u32, STAT]), 0);
+        assert_eq!(e.mem.i64_at(STAT + kstat_off::SIZE as u32), 8);
+        // O_TMPFILE: an unnamed file in a directory, readable and writable.
+        assert_eq!(e.open(".", O_TMPFILE | O_RDONLY), -22);
+        let tfd = e.open(".", O_TMPFILE | O_RDWR);
+        assert!(tfd >= 0);
+        assert_eq!(e.write_str(tfd, "temp"), 4);
+        assert_eq!(e.llseek(tfd, 0, 0), (0, 0));
+        assert_eq!(e.read_str(tfd, 10).unwrap(), "temp");
+        assert_eq!(std::fs::read_dir(e.root()).unwrap().count(), 1, "only f");
+        assert_eq!(e.open("f", O_TMPFILE | O_RDWR), -20);
+        let t3 = e.open(".", O_TMPFILE | 3);
+        assert!(t3 > tfd);
+        assert_eq!(e.write_str(t3, "x"), EBADF, "access mode 3 allows no I/O");
+    }
+
+    #[test]
+    fn directory_fds_anchor_relative_paths() {
+        let mut e = Env::new();
+        std::fs::create_dir_all(e.root().join("d/e")).unwrap();
+        write_file(&e.root().join("top"), "top");
+        let dfd = e.open("d", O_RDONLY | O_DIRECTORY) as u32;
+        e.mem.set_str(PATH, "g");
+        let g = e.call(nr::OPENAT, &[dfd, PATH, O_WRONLY | O_CREAT, 0o644]);
+        assert_eq!(e.write_str(g, "in d"), 4);
+        assert_eq!(
+            std::fs::read_to_string(e.root().join("d/g")).unwrap(),
+            "in d"
+        );
+        assert_eq!(e.call(nr::FSTATAT, &[dfd, PATH, STAT, 0]), 0);
+        assert_eq!(e.mem.i64_at(STAT + kstat_off::SIZE as u32), 4);
+        assert_eq!(e.call(nr::FACCESSAT, &[dfd, PATH, 4]), 0);
+        e.mem.set_str(PATH, "../top");
+        assert_eq!(e.call(nr::FSTATAT, &[dfd, PATH, STAT, 0]), 0);
+        assert_eq!(e.mem.i64_at(STAT + kstat_off::SIZE as u32), 3);
+        e.mem.set_str(PATH, "../../top");
+        assert_eq!(e.call(nr::FSTATAT, &[dfd, PATH, STAT, 0]), EACCES, "escape");
+        // An O_PATH directory fd works as a dirfd too.
+        e.mem.set_str(PATH, "d/e");
+        let efd = e.call(nr::OPENAT, &[CWD, PATH, O_PATH | O_DIRECTORY, 0]) as u32;
+        e.mem.set_str(PATH, "../g");
+        assert_eq!(e.call(nr::FSTATAT, &[efd, PATH, STAT, 0]), 0);
+        // AT_EMPTY_PATH: the dirfd itself; with AT_FDCWD the cwd (the fs-root).
+        e.mem.set_str(PATH, "");
+        assert_eq!(e.call(nr::FSTATAT, &[g as u32, PATH, STAT, 0x1000]), 0);
+        assert_eq!(e.mem.i64_at(STAT + kstat_off::SIZE as u32), 4);
+        assert_eq!(e.call(nr::FSTATAT, &[CWD, PATH, STAT, 0x1000]), 0);
+        let m = e.mem.u32_at(STAT + kstat_off::MODE as u32);
+        assert_eq!(m & mode::S_IFMT, mode::S_IFDIR);
+        assert_eq!(e.call(nr::FSTATAT, &[CWD, PATH, STAT, 0]), ENOENT);
+        // unlinkat through the dirfd.
+        e.mem.set_str(PATH, "g");
+        assert_eq!(e.call(nr::UNLINKAT, &[dfd, PATH, 0]), 0);
+        assert!(!e.root().join("d/g").exists());
+        // A file fd is ENOTDIR, a closed one EBADF; absolute paths ignore dirfd.
+        assert_eq!(e.call(nr::FSTATAT, &[g as u32, PATH, STAT, 0]), -20);
+        assert_eq!(e.call(nr::FSTATAT, &[0, PATH, STAT, 0]), -20);
+        assert_eq!(e.call(nr::FSTATAT, &[99, PATH, STAT, 0]), EBADF);
+        e.mem.set_str(PATH, "/top");
+        assert_eq!(e.call(nr::FSTATAT, &[99, PATH, STAT, 0]), 0);
+        // Linux fstatat flags only.
+        assert_eq!(e.call(nr::FSTATAT, &[CWD, PATH, STAT, 0x800]), 0);
+        assert_eq!(
+            e.call(nr::FSTATAT, &[CWD, PATH, STAT, 2]),
+            -22,
+            "newlib's NOFOLLOW"
+        );
+        // A removed directory: still fstat-able, nothing can be created in it.
+        e.mem.set_str(PATH, "d/e");
+        assert_eq!(e.call(nr::UNLINKAT, &[CWD, PATH, 0x200]), 0);
+        assert_eq!(e.call(nr::FSTAT, &[efd, STAT]), 0);
+        e.mem.set_str(PATH, "h");
+        assert_eq!(
+            e.call(nr::OPENAT, &[efd, PATH, O_WRONLY | O_CREAT, 0o644]),
+            ENOENT
+        );
+    }
+
+    #[test]
+    fn unlinkat_errors_match_linux() {
+        let mut e = Env::new();
+        write_file(&e.root().join("f"), "x");
+        std::fs::create_dir_all(e.root().join("d/sub")).unwrap();
+        let mut unlinkat = |path: &str, flags: u32| {
+            e.mem.set_str(PATH, path);
+            e.call(nr::UNLINKAT, &[CWD, PATH, flags])
+        };
+        const RMDIR: u32 = 0x200;
+        assert_eq!(unlinkat(".", 0), -21);
+        assert_eq!(unlinkat("d/..", 0), -21);
+        assert_eq!(unlinkat("/", 0), -21);
+        assert_eq!(unlinkat(".", RMDIR), -22);
+        assert_eq!(unlinkat("d/.", RMDIR), -22);
+        assert_eq!(unlinkat("d/sub/..", RMDIR), -39);
+        assert_eq!(unlinkat("/", RMDIR), -16);
+        assert_eq!(unlinkat("f/", 0), -20);
+        assert_eq!(unlinkat("nope/", 0), ENOENT);
+        assert_eq!(unlinkat("d/", 0), -21);
+        assert_eq!(unlinkat("d", 0), -21);
+        assert_eq!(unlinkat("f", RMDIR), -20);
+        assert_eq!(unlinkat("d", RMDIR), -39);
+        assert_eq!(unlinkat("d", 8), -22);
+        assert_eq!(unlinkat("d/sub/", RMDIR), 0);
+        assert_eq!(unlinkat("f", 0), 0);
+        assert_eq!(unlinkat("f", 0), ENOENT);
+        assert!(e.root().join("d").exists());
     }
 }
