@@ -13,6 +13,7 @@
 
 /* rv32 Linux numbers that libgloss' machine/syscall.h does not name. */
 #define RVSCOPE_SYS_unlinkat         35
+#define RVSCOPE_SYS_linkat           37
 #define RVSCOPE_SYS_llseek           62   /* same number as SYS_lseek */
 #define RVSCOPE_SYS_clock_gettime64  403
 #define RVSCOPE_SYS_clock_getres64   406
