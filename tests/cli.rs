@@ -129,3 +129,52 @@ fn stats_json_counts_instructions_and_regions() {
         "{text}"
     );
 }
+
+/// A valid guest ELF with a few bytes changed: each variant must be refused with exit 126 and a
+/// one-line reason naming the problem.
+#[test]
+fn loader_refuses_what_it_cannot_run() {
+    let original = std::fs::read(guest_elf("tests", "exit_code")).unwrap();
+    // ELF32 header and program-header fields (offsets from the ELF specification).
+    const E_TYPE: usize = 16;
+    const E_MACHINE: usize = 18;
+    const E_FLAGS: usize = 36;
+    const E_PHOFF: usize = 28;
+    let phoff = u32::from_le_bytes(original[E_PHOFF..E_PHOFF + 4].try_into().unwrap()) as usize;
+    let phnum = u16::from_le_bytes(original[44..46].try_into().unwrap()) as usize;
+    let ph = |i: usize| phoff + 32 * i;
+    let load_index = (0..phnum)
+        .find(|&i| u32::from_le_bytes(original[ph(i)..ph(i) + 4].try_into().unwrap()) == 1)
+        .expect("a PT_LOAD");
+    let patch = |edits: &[(usize, &[u8])]| {
+        let mut b = original.clone();
+        for (at, bytes) in edits {
+            b[*at..*at + bytes.len()].copy_from_slice(bytes);
+        }
+        b
+    };
+    let mut no_load = original.clone();
+    for i in 0..phnum {
+        if u32::from_le_bytes(no_load[ph(i)..ph(i) + 4].try_into().unwrap()) == 1 {
+            no_load[ph(i)..ph(i) + 4].copy_from_slice(&0u32.to_le_bytes());
+        }
+    }
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("position-independent", patch(&[(E_TYPE, &3u16.to_le_bytes())])),
+        ("not RISC-V", patch(&[(E_MACHINE, &62u16.to_le_bytes())])),
+        ("hard-float", patch(&[(E_FLAGS, &0x5u32.to_le_bytes())])),
+        ("no PT_LOAD", no_load),
+        ("dynamically linked", patch(&[(ph(load_index), &3u32.to_le_bytes())])),
+        // Move the text segment's virtual address into the kernel's range.
+        ("kernel range", patch(&[(ph(load_index) + 8, &0xc000_0000u32.to_le_bytes())])),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (want, bytes) in cases {
+        let path = dir.path().join("patched.elf");
+        std::fs::write(&path, bytes).unwrap();
+        let (code, err) = run(&["run", path.to_str().unwrap()]);
+        assert_eq!(code, 126, "{want}: {err}");
+        assert_eq!(err.lines().count(), 1, "{want}: {err}");
+        assert!(err.contains(want), "expected '{want}' in: {err}");
+    }
+}
