@@ -72,7 +72,7 @@ pub struct Machine {
 }
 
 impl Machine {
-    /// Loads the ELF at `elf_path` and builds its process with `argv` (argv[0] included) and the
+    /// Loads the ELF at `elf_path` and builds its process with `argv` (`argv[0]` included) and the
     /// configuration's environment. `files` gives the process its file descriptors.
     pub fn new(config: &Config, elf_path: &Path, argv: &[String], files: Files) -> Result<Machine> {
         config.validate()?;

@@ -18,7 +18,7 @@ pub const TIMEH: u16 = 0xC81;
 /// `instreth`.
 pub const INSTRETH: u16 = 0xC82;
 
-/// Priv spec §2.1: CSR addresses with bits [11:10] = 0b11 are read-only.
+/// Priv spec §2.1: CSR addresses with bits `[11:10]` = 0b11 are read-only.
 pub fn is_read_only(csr: u16) -> bool {
     csr >> 10 == 0b11
 }
