@@ -53,7 +53,7 @@ pub struct RunArgs {
     /// Print statistics to stderr when the program ends.
     #[arg(long)]
     pub stats: bool,
-    /// Write statistics as JSON to FILE (instead of stderr text).
+    /// Write statistics as JSON to FILE (with --stats, the text table goes to stderr as well).
     #[arg(long, value_name = "FILE")]
     pub stats_file: Option<PathBuf>,
     /// The program (a static RV32 ELF).
