@@ -269,27 +269,13 @@ fn lookup_index(pc: u32) -> usize {
     (pc as usize >> 1) & (LOOKUP_ENTRIES - 1)
 }
 
-/// True if the block must end after `insn`: control transfers, traps and fences that change
-/// what is fetched next.
+/// True if the block must end after `insn`: control transfers, and every system-class
+/// instruction except `fence` (traps, `fence.i`, privileged and illegal instructions change
+/// what is fetched next or need the kernel).
 fn ends_block(insn: &Insn) -> bool {
-    use Insn::*;
-    matches!(
-        insn,
-        Jal { .. }
-            | Jalr { .. }
-            | Beq { .. }
-            | Bne { .. }
-            | Blt { .. }
-            | Bge { .. }
-            | Bltu { .. }
-            | Bgeu { .. }
-            | Ecall
-            | Ebreak
-            | FenceI
-            | Mret
-            | Sret
-            | Wfi
-            | SfenceVma { .. }
-            | Illegal { .. }
-    )
+    match insn.class() {
+        InsnClass::Branch | InsnClass::Jump => true,
+        InsnClass::System => !matches!(insn, Insn::Fence { .. }),
+        _ => false,
+    }
 }
