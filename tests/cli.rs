@@ -160,13 +160,22 @@ fn loader_refuses_what_it_cannot_run() {
         }
     }
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("position-independent", patch(&[(E_TYPE, &3u16.to_le_bytes())])),
+        (
+            "position-independent",
+            patch(&[(E_TYPE, &3u16.to_le_bytes())]),
+        ),
         ("not RISC-V", patch(&[(E_MACHINE, &62u16.to_le_bytes())])),
         ("hard-float", patch(&[(E_FLAGS, &0x5u32.to_le_bytes())])),
         ("no PT_LOAD", no_load),
-        ("dynamically linked", patch(&[(ph(load_index), &3u32.to_le_bytes())])),
+        (
+            "dynamically linked",
+            patch(&[(ph(load_index), &3u32.to_le_bytes())]),
+        ),
         // Move the text segment's virtual address into the kernel's range.
-        ("kernel range", patch(&[(ph(load_index) + 8, &0xc000_0000u32.to_le_bytes())])),
+        (
+            "kernel range",
+            patch(&[(ph(load_index) + 8, &0xc000_0000u32.to_le_bytes())]),
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (want, bytes) in cases {
@@ -177,4 +186,37 @@ fn loader_refuses_what_it_cannot_run() {
         assert_eq!(err.lines().count(), 1, "{want}: {err}");
         assert!(err.contains(want), "expected '{want}' in: {err}");
     }
+}
+
+#[test]
+fn reader_closing_the_pipe_ends_the_program_with_sigpipe() {
+    use std::io::Read;
+    let elf = guest_elf("tests", "many_lines");
+    let mut child = rvscope()
+        .arg("run")
+        .arg(&elf)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    assert!(first.starts_with(b"line 0 of many\n"));
+    drop(child.stdout.take()); // like `| head -c 64`
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        status_code(&out),
+        141,
+        "SIGPIPE, as Linux and qemu-riscv32 end it"
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "a shell reports SIGPIPE silently: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -77,17 +77,36 @@ fn disassembly_matches_objdump_on_every_guest_binary() {
 #[test]
 fn disasm_of_one_function_lists_only_that_function() {
     let elf = guest_elf("tests", "exit_code");
-    let out = rvscope().args(["disasm", "--function", "main"]).arg(&elf).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = rvscope()
+        .args(["disasm", "--function", "main"])
+        .arg(&elf)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let headers: Vec<&str> = text.lines().filter(|l| l.ends_with(">:")).collect();
     assert_eq!(headers.len(), 1, "{text}");
     assert!(headers[0].ends_with("<main>:"), "{text}");
     let insns = listing(&text);
     assert!(insns.len() > 3, "{text}");
-    assert!(insns.values().any(|(_, t)| t.starts_with("ret") || t.starts_with("j") || t.contains("exit")), "{text}");
+    assert!(
+        insns
+            .values()
+            .any(|(_, t)| t.starts_with("ret") || t.starts_with("j") || t.contains("exit")),
+        "{text}"
+    );
 
-    let missing = rvscope().args(["disasm", "--function", "no_such_function"]).arg(&elf).output().unwrap();
+    let missing = rvscope()
+        .args(["disasm", "--function", "no_such_function"])
+        .arg(&elf)
+        .output()
+        .unwrap();
     assert_eq!(status_code(&missing), 125);
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("no function named 'no_such_function'"));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("no function named 'no_such_function'")
+    );
 }

@@ -25,7 +25,8 @@ use crate::trace::{NoObserver, Observer};
 pub enum Outcome {
     /// The program called `exit(status)`.
     Exited(u8),
-    /// The program was killed by a signal; `report` is the one-line explanation.
+    /// The program was killed by a signal; `report` is the one-line explanation (empty for
+    /// SIGPIPE, which a shell reports silently).
     Signaled {
         /// The signal.
         signal: Signal,
@@ -372,6 +373,7 @@ impl Machine {
                 fault.addr,
                 self.mnemonic_at(pc).unwrap_or_else(|| "?".into())
             ),
+            (Signal::Pipe, _) => String::new(),
             (signal, _) => format!("rvscope: {} at {pc:#010x}{place}", signal.description()),
         }
     }

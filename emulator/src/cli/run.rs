@@ -40,6 +40,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
     let outcome = machine.run();
     match &outcome {
         Outcome::Exited(_) => {}
+        Outcome::Signaled { report, .. } if report.is_empty() => {}
         Outcome::Signaled { report, .. } => eprintln!("{report}"),
         Outcome::InsnLimit(n) => eprintln!("rvscope: stopped after {n} instructions (--max-insns)"),
     }

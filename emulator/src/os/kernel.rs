@@ -136,14 +136,29 @@ impl Kernel {
                     process: &mut self.process,
                     mem,
                 };
-                match syscall::file_or_time_syscall(
+                let outcome = syscall::file_or_time_syscall(
                     number,
                     args,
                     &mut self.files,
                     &self.clock,
                     cycles,
                     &mut user,
-                ) {
+                );
+                // Linux: writing to a pipe whose reader has gone raises SIGPIPE, whose default
+                // action ends the process (status 141), e.g. `rvscope run prog | head -1`.
+                if matches!(number, nr::WRITE | nr::WRITEV)
+                    && outcome == Some(syscall::Errno::EPIPE.ret())
+                {
+                    return Some(Termination::Signaled(FatalFault {
+                        signal: Signal::Pipe,
+                        exception: Exception::EcallFromU,
+                        addr: 0,
+                        cause: None,
+                        pc: hart.pc,
+                        access: None,
+                    }));
+                }
+                match outcome {
                     Some(r) => r,
                     None => {
                         if self.warned.insert(number) {

@@ -13,6 +13,8 @@ pub enum Signal {
     Kill = 9,
     /// Segmentation fault.
     Segv = 11,
+    /// Write to a pipe with no reader.
+    Pipe = 13,
 }
 
 impl Signal {
@@ -34,6 +36,7 @@ impl Signal {
             Signal::Bus => "SIGBUS",
             Signal::Kill => "SIGKILL",
             Signal::Segv => "SIGSEGV",
+            Signal::Pipe => "SIGPIPE",
         }
     }
 
@@ -45,6 +48,7 @@ impl Signal {
             Signal::Bus => "bus error",
             Signal::Kill => "killed",
             Signal::Segv => "segmentation fault",
+            Signal::Pipe => "broken pipe",
         }
     }
 }
