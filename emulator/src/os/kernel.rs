@@ -178,3 +178,319 @@ impl Kernel {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The trap handler on a tiny synthetic process: text [0x10000, 0x11000) R-X, data
+    //! [0x11000, 0x12000) RW- (file bytes "hello, kernel\n"), heap from 0x12000, 8 MiB stack.
+
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::mem::phys::{PhysMem, PAGE_SIZE};
+    use crate::mmu::pagemap::{Perms, VALID};
+    use crate::os::files::{SharedBuf, StdStream};
+    use crate::os::layout::{Region, DEFAULT_STACK_LIMIT, KERNEL_BASE, STACK_TOP};
+    use crate::os::loader::{ElfImage, Segment};
+
+    const TEXT: u32 = 0x10000;
+    const DATA: u32 = 0x11000;
+    const HEAP: u32 = 0x12000;
+    const PC: u32 = TEXT + 0x40;
+    const MSG: &[u8] = b"hello, kernel\n";
+    const EFAULT: i32 = 14;
+
+    struct Rig {
+        kernel: Kernel,
+        hart: Hart,
+        mem: Memory,
+        stdout: SharedBuf,
+    }
+
+    fn rig_with_ram(ram: u64) -> Rig {
+        let image = ElfImage {
+            entry: TEXT,
+            segments: vec![
+                Segment {
+                    vaddr: TEXT,
+                    mem_size: 0x100,
+                    data: vec![0x13; 0x100],
+                    perms: Perms {
+                        read: true,
+                        write: false,
+                        exec: true,
+                    },
+                },
+                Segment {
+                    vaddr: DATA,
+                    mem_size: 0x800,
+                    data: MSG.to_vec(),
+                    perms: Perms {
+                        read: true,
+                        write: true,
+                        exec: false,
+                    },
+                },
+            ],
+            phdr_vaddr: 0,
+            phent: 32,
+            phnum: 2,
+            uses_rvc: false,
+        };
+        let stdout: SharedBuf = Arc::new(Mutex::new(Vec::new()));
+        let files = Files::new(
+            None,
+            StdStream::Null,
+            StdStream::Buffer(stdout.clone()),
+            StdStream::Null,
+        )
+        .unwrap();
+        let process = Process::new(image, DEFAULT_STACK_LIMIT);
+        let mut hart = Hart::new(TEXT, 1_000_000_000);
+        hart.pc = PC;
+        Rig {
+            kernel: Kernel::new(process, files, SimClock::new(1_000_000_000)),
+            hart,
+            mem: Memory::new(PhysMem::new(ram)),
+            stdout,
+        }
+    }
+
+    fn rig() -> Rig {
+        rig_with_ram(16 << 20)
+    }
+
+    impl Rig {
+        /// Performs system call `number` with `args`; returns a0 afterwards.
+        fn syscall(&mut self, number: u32, args: &[u32]) -> (Option<Termination>, u32) {
+            self.hart.regs[17] = number;
+            for (i, &a) in args.iter().enumerate() {
+                self.hart.regs[10 + i] = a;
+            }
+            let pc = self.hart.pc;
+            let end = self.trap(Exception::EcallFromU);
+            assert_eq!(self.hart.pc, pc + 4, "ecall completes (syscall {number})");
+            (end, self.hart.regs[10])
+        }
+
+        /// a0 of a system call that must not end the process.
+        fn call(&mut self, number: u32, args: &[u32]) -> u32 {
+            let (end, a0) = self.syscall(number, args);
+            assert_eq!(end, None, "syscall {number}");
+            a0
+        }
+
+        fn trap(&mut self, exc: Exception) -> Option<Termination> {
+            self.kernel
+                .handle_exception(&mut self.hart, &mut self.mem, exc)
+        }
+    }
+
+    fn errno(e: i32) -> u32 {
+        (-e) as u32
+    }
+
+    #[test]
+    fn exit_and_exit_group_end_with_the_low_byte() {
+        for (number, status, want) in [
+            (nr::EXIT, 0, 0u8),
+            (nr::EXIT, 42, 42),
+            (nr::EXIT_GROUP, 0x1234, 0x34),
+            (nr::EXIT_GROUP, u32::MAX, 255),
+            (nr::EXIT, 256, 0),
+        ] {
+            let mut r = rig();
+            let (end, _) = r.syscall(number, &[status]);
+            assert_eq!(end, Some(Termination::Exited(want)), "{number}({status})");
+            assert_eq!(r.kernel.syscalls, 1);
+        }
+    }
+
+    #[test]
+    fn brk_mmap_munmap_are_dispatched() {
+        let mut r = rig();
+        assert_eq!(r.call(nr::BRK, &[0]), HEAP);
+        assert_eq!(r.call(nr::BRK, &[HEAP + 0x1800]), HEAP + 0x1800);
+        assert_eq!(r.call(nr::BRK, &[0]), HEAP + 0x1800);
+        assert_eq!(r.kernel.process.brk(), HEAP + 0x1800);
+        let gap_bottom = STACK_TOP - DEFAULT_STACK_LIMIT - crate::os::layout::STACK_GUARD_GAP;
+        let m = r.call(nr::MMAP, &[0, 5000, 3, 0x22, u32::MAX, 0]);
+        assert_eq!(m, gap_bottom - 2 * PAGE_SIZE);
+        assert_eq!(r.call(nr::MMAP, &[0, 0, 3, 0x22, u32::MAX, 0]), errno(22));
+        assert_eq!(r.call(nr::MMAP, &[0, 4096, 3, 0x02, 3, 0]), errno(22));
+        assert_eq!(r.call(nr::MUNMAP, &[m + 1, 4096]), errno(22));
+        assert_eq!(r.call(nr::MUNMAP, &[m, 5000]), 0);
+        assert_eq!(r.kernel.syscalls, 8);
+    }
+
+    #[test]
+    fn unknown_syscalls_are_enosys_and_warned_about_once() {
+        let mut r = rig();
+        assert_eq!(r.call(4000, &[1, 2, 3]), errno(38));
+        assert_eq!(r.call(4000, &[]), errno(38));
+        assert_eq!(r.call(4001, &[]), errno(38));
+        assert_eq!(
+            r.kernel.warned.iter().copied().collect::<Vec<_>>(),
+            [4000, 4001]
+        );
+    }
+
+    #[test]
+    fn syscalls_read_user_memory_with_fault_in() {
+        let mut r = rig();
+        // write(1, data, len): the data page is not mapped yet; the kernel faults it in.
+        assert_eq!(
+            r.call(nr::WRITE, &[1, DATA, MSG.len() as u32]),
+            MSG.len() as u32
+        );
+        assert_eq!(&r.stdout.lock().unwrap()[..], MSG);
+        assert!(r.mem.map.entry(DATA) & VALID != 0);
+        assert_eq!(
+            r.kernel.process.paging.minor_faults[Region::Data as usize],
+            1
+        );
+        // Bad buffers are -EFAULT, and the process goes on.
+        for addr in [0u32, HEAP, KERNEL_BASE] {
+            assert_eq!(r.call(nr::WRITE, &[1, addr, 4]), errno(EFAULT), "{addr:#x}");
+        }
+        assert_eq!(r.stdout.lock().unwrap().len(), MSG.len());
+    }
+
+    #[test]
+    fn page_faults_in_a_region_map_the_page_and_retry() {
+        let mut r = rig();
+        let cases = [
+            (Exception::FetchPageFault(TEXT), Region::Text),
+            (Exception::LoadPageFault(DATA + 4), Region::Data),
+            (Exception::StorePageFault(STACK_TOP - 16), Region::Stack),
+        ];
+        for (i, (exc, region)) in cases.into_iter().enumerate() {
+            assert_eq!(r.trap(exc), None, "{exc:?}");
+            assert!(r.mem.map.entry(exc.tval()) & VALID != 0);
+            assert_eq!(r.hart.pc, PC, "the instruction is retried");
+            assert_eq!(r.hart.kernel_cycles, MINOR_FAULT_CYCLES * (i as u64 + 1));
+            assert_eq!(r.kernel.process.paging.minor_faults[region as usize], 1);
+        }
+        assert_eq!(r.mem.ram.frames_in_use(), 3);
+        assert_eq!(r.kernel.syscalls, 0);
+    }
+
+    #[test]
+    fn fatal_memory_faults_carry_signal_cause_address_and_pc() {
+        let cases = [
+            (
+                Exception::LoadPageFault(0),
+                FaultCause::NullPage,
+                AccessKind::Load,
+            ),
+            (
+                Exception::StorePageFault(TEXT + 8),
+                FaultCause::Protection {
+                    region: Region::Text,
+                    kind: AccessKind::Store,
+                },
+                AccessKind::Store,
+            ),
+            (
+                Exception::FetchPageFault(DATA),
+                FaultCause::Protection {
+                    region: Region::Data,
+                    kind: AccessKind::Fetch,
+                },
+                AccessKind::Fetch,
+            ),
+            (
+                Exception::LoadPageFault(KERNEL_BASE),
+                FaultCause::Kernel,
+                AccessKind::Load,
+            ),
+            (
+                Exception::StorePageFault(STACK_TOP - DEFAULT_STACK_LIMIT - 4),
+                FaultCause::StackOverflow {
+                    depth: DEFAULT_STACK_LIMIT + 4,
+                },
+                AccessKind::Store,
+            ),
+            (
+                Exception::LoadPageFault(HEAP),
+                FaultCause::Unmapped,
+                AccessKind::Load,
+            ),
+        ];
+        for (exc, cause, access) in cases {
+            let mut r = rig();
+            assert_eq!(
+                r.trap(exc),
+                Some(Termination::Signaled(FatalFault {
+                    signal: Signal::Segv,
+                    exception: exc,
+                    addr: exc.tval(),
+                    cause: Some(cause),
+                    pc: PC,
+                    access: Some(access),
+                })),
+                "{exc:?}"
+            );
+            assert_eq!(r.hart.kernel_cycles, 0);
+            assert_eq!(r.mem.map.resident_pages(), 0);
+        }
+    }
+
+    #[test]
+    fn out_of_memory_is_sigkill() {
+        let mut r = rig_with_ram(PAGE_SIZE as u64);
+        assert_eq!(r.trap(Exception::StorePageFault(STACK_TOP - 4)), None);
+        let exc = Exception::StorePageFault(STACK_TOP - 4 - PAGE_SIZE);
+        assert_eq!(
+            r.trap(exc),
+            Some(Termination::Signaled(FatalFault {
+                signal: Signal::Kill,
+                exception: exc,
+                addr: exc.tval(),
+                cause: Some(FaultCause::OutOfMemory),
+                pc: PC,
+                access: Some(AccessKind::Store),
+            }))
+        );
+    }
+
+    #[test]
+    fn other_exceptions_are_fatal_signals() {
+        let cases = [
+            (Exception::IllegalInsn(0xffff_ffff), Signal::Ill, None),
+            (Exception::Breakpoint(PC), Signal::Trap, None),
+            (
+                Exception::LoadMisaligned(DATA + 1),
+                Signal::Bus,
+                Some(AccessKind::Load),
+            ),
+            (
+                Exception::StoreMisaligned(DATA + 2),
+                Signal::Bus,
+                Some(AccessKind::Store),
+            ),
+            (
+                Exception::InsnMisaligned(PC + 2),
+                Signal::Bus,
+                Some(AccessKind::Fetch),
+            ),
+        ];
+        for (exc, signal, access) in cases {
+            let mut r = rig();
+            let end = r.trap(exc);
+            assert_eq!(
+                end,
+                Some(Termination::Signaled(FatalFault {
+                    signal,
+                    exception: exc,
+                    addr: exc.tval(),
+                    cause: None,
+                    pc: PC,
+                    access,
+                })),
+                "{exc:?}"
+            );
+            assert_eq!(r.hart.pc, PC, "a fatal fault does not advance the pc");
+        }
+    }
+}
