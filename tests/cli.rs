@@ -220,3 +220,27 @@ fn reader_closing_the_pipe_ends_the_program_with_sigpipe() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_stack_size_reaching_the_program_is_a_usage_error() {
+    // Move the data segment (the second PT_LOAD) to 0xa0000000: fine with the default 8 MiB
+    // stack, but a 512 MiB stack would reach down into it.
+    let mut bytes = std::fs::read(guest_elf("tests", "exit_code")).unwrap();
+    let phoff = u32::from_le_bytes(bytes[28..32].try_into().unwrap()) as usize;
+    let phnum = u16::from_le_bytes(bytes[44..46].try_into().unwrap()) as usize;
+    let loads: Vec<usize> = (0..phnum)
+        .map(|i| phoff + 32 * i)
+        .filter(|&ph| u32::from_le_bytes(bytes[ph..ph + 4].try_into().unwrap()) == 1)
+        .collect();
+    let data = *loads.last().unwrap();
+    bytes[data + 8..data + 12].copy_from_slice(&0xa000_0000u32.to_le_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("high_data.elf");
+    std::fs::write(&path, bytes).unwrap();
+    let (code, err) = run(&["run", "--stack-size", "512M", path.to_str().unwrap()]);
+    assert_eq!(code, 125, "{err}");
+    assert!(
+        err.contains("would overlap the program's segment at 0xa0000000"),
+        "{err}"
+    );
+}

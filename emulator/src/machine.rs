@@ -12,6 +12,7 @@ use crate::mem::access::Memory;
 use crate::mem::phys::{PhysMem, PAGE_SIZE};
 use crate::os::files::Files;
 use crate::os::kernel::{FatalFault, Kernel, Termination};
+use crate::os::layout::{STACK_GUARD_GAP, STACK_TOP};
 use crate::os::loader::ElfImage;
 use crate::os::process::{FaultCause, Process};
 use crate::os::signal::Signal;
@@ -91,6 +92,17 @@ impl Machine {
         files: Files,
     ) -> Result<Machine> {
         config.validate()?;
+        // The loader checked the segments against the default stack; a bigger --stack-size
+        // must not reach down into them either (the guard gap below the stack included).
+        let stack_floor = STACK_TOP as u64 - config.stack_bytes as u64 - STACK_GUARD_GAP as u64;
+        if let Some(seg) = image.segments.iter().find(|s| s.end() > stack_floor) {
+            return Err(Error::Config(format!(
+                "--stack-size {} KiB: the stack and its guard gap would overlap the program's segment at {:#x}..{:#x}",
+                config.stack_bytes / 1024,
+                seg.vaddr,
+                seg.end()
+            )));
+        }
         let entry = image.entry;
         let mut mem = Memory::new(PhysMem::new(config.ram_bytes));
         let mut process = Process::new(image, config.stack_bytes);

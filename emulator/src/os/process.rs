@@ -303,7 +303,8 @@ impl Process {
     // ---- brk ----
 
     /// `brk(addr)` with Linux semantics: returns the new break, or the old one if the request is
-    /// refused (below the heap start, colliding with a mapping, or out of memory).
+    /// refused (below the heap start, or colliding with a mapping or the stack gap). Growth is
+    /// lazy, like Linux overcommit: running out of frames shows when a page is first touched.
     pub fn sys_brk(&mut self, mem: &mut Memory, addr: u32) -> u32 {
         if addr < self.brk_start {
             return self.brk;
