@@ -5,3 +5,4 @@
 
 pub mod pagemap;
 pub mod sv32;
+pub mod tlb;
