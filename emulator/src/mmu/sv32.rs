@@ -23,7 +23,7 @@
 //! - invalid PTE (V=0) at either level → fault of the access's type (12/13/15), tval = vaddr.
 //! - reserved encodings: W without R (leaf) and D/A/U set in a non-leaf PTE → page fault.
 //! - a level-0 PTE that is a pointer → page fault.
-//! - misaligned megapage (PPN[0] ≠ 0) → page fault.
+//! - misaligned megapage (`PPN[0]` ≠ 0) → page fault.
 //! - U-mode access to an S page → fault; S-mode load/store to a U page faults with SUM=0 and
 //!   succeeds with SUM=1; an S-mode fetch from a U page faults even with SUM=1.
 //! - MXR: a load from an execute-only page faults with MXR=0 and succeeds with MXR=1; a fetch from
@@ -77,7 +77,7 @@ impl Pte {
     const RSW_MASK: u32 = 0x3;
     const PPN_SHIFT: u32 = 10;
     const PPN0_MASK: u32 = (1 << VPN_BITS) - 1;
-    /// PPN is 22 bits: PPN[1] is 12 bits wide, which is why Sv32 reaches 34-bit physical space.
+    /// PPN is 22 bits: `PPN[1]` is 12 bits wide, which is why Sv32 reaches 34-bit physical space.
     const PPN_MASK: u32 = (1 << 22) - 1;
 
     /// A PTE pointing at physical page `ppn` (22 bits) with the given flag bits (`V`, `R`, …).
@@ -150,12 +150,12 @@ impl Pte {
         self.0 >> Self::PPN_SHIFT
     }
 
-    /// PPN[0], the low 10 bits of the PPN.
+    /// `PPN[0]`, the low 10 bits of the PPN.
     pub fn ppn0(self) -> u32 {
         self.ppn() & Self::PPN0_MASK
     }
 
-    /// PPN[1], the high 12 bits of the PPN.
+    /// `PPN[1]`, the high 12 bits of the PPN.
     pub fn ppn1(self) -> u32 {
         self.ppn() >> VPN_BITS
     }
@@ -363,7 +363,7 @@ pub enum PageFaultReason {
     UserPage,
     /// Step 5: R/W/X do not allow this access (with MXR taken into account).
     Permission,
-    /// Step 6: a megapage whose PPN[0] is not zero.
+    /// Step 6: a megapage whose `PPN[0]` is not zero.
     MisalignedMegapage,
 }
 
@@ -415,7 +415,7 @@ impl WalkFault {
     }
 }
 
-/// VPN[i] of a virtual address (i = 0 or 1).
+/// `VPN[i]` of a virtual address (i = 0 or 1).
 pub fn vpn(vaddr: u32, level: u8) -> u32 {
     (vaddr >> (PAGE_SHIFT + VPN_BITS * u32::from(level))) & ((1 << VPN_BITS) - 1)
 }
