@@ -13,6 +13,8 @@ use super::*;
 struct FakeRam {
     words: HashMap<u64, u32>,
     limit: u64,
+    /// PTE writes fail (an A/D update to a table the memory system will not write).
+    read_only: bool,
     reads: u32,
     writes: u32,
 }
@@ -29,6 +31,7 @@ impl FakeRam {
         FakeRam {
             words: HashMap::new(),
             limit: RAM_LIMIT,
+            read_only: false,
             reads: 0,
             writes: 0,
         }
@@ -53,7 +56,7 @@ impl PteMemory for FakeRam {
     }
 
     fn write_pte(&mut self, paddr: u64, pte: u32) -> Result<(), AccessFault> {
-        if paddr >= self.limit {
+        if paddr >= self.limit || self.read_only {
             return Err(AccessFault { paddr });
         }
         self.writes += 1;
@@ -374,6 +377,33 @@ fn walker_sets_accessed_and_dirty() {
             assert_eq!(t.pte, Pte::new(ppn, after));
             assert_eq!(t.pte_written, written);
             assert_eq!(ram.writes, u32::from(written));
+        }
+    }
+}
+
+/// Step 7: a failed A/D write-back is an access fault of the original access's type; an access
+/// that needs no update never writes.
+#[test]
+fn failed_ad_write_back_is_an_access_fault() {
+    let va = 0x0000_8000;
+    for (kind, flags, cause) in [
+        (FETCH, V | X | U, Some(1)),
+        (LOAD, V | R | U, Some(5)),
+        (STORE, V | R | W | U | A, Some(7)),
+        (LOAD, V | R | U | A, None),
+        (STORE, V | R | W | U | A | D, None),
+    ] {
+        let mut ram = FakeRam::new();
+        map4k(&mut ram, va, 0x42, flags);
+        ram.read_only = true;
+        let got = walk(&mut ram, satp(), va, kind, USER);
+        match cause {
+            Some(cause) => {
+                let fault = got.unwrap_err();
+                assert_eq!(fault.cause(), cause, "{kind:?}");
+                assert_eq!(fault.tval(), va);
+            }
+            None => assert!(got.is_ok(), "{kind:?}: A/D already set, nothing to write"),
         }
     }
 }
