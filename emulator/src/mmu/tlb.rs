@@ -1,0 +1,330 @@
+//! A translation lookaside buffer: `ENTRIES` entries in `ENTRIES / WAYS` sets, LRU within a set,
+//! entries tagged by VPN, page size and ASID, with the global bit and the four `sfence.vma` forms
+//! of the privileged spec (§4.2.1, "Supervisor Memory-Management Fence Instruction").
+//!
+//! Not yet wired into the interpreter. The I-TLB and the D-TLB are two instances.
+//!
+//! Indexing: a 4 KiB entry lives in set `VPN mod sets` (VPN = vaddr >> 12), a megapage entry in
+//! set `VPN[1] mod sets` (vaddr >> 22), so a lookup probes at most two sets; fully associative
+//! (one set) probes one. Lookup ([`Tlb::lookup`]) counts and updates LRU; [`Tlb::probe`] is the
+//! side-effect-free look for tests and tools.
+
+use std::str::FromStr;
+
+use crate::mmu::sv32::{PageSize, Pte, Translation, PAGE_SHIFT};
+
+/// Default number of entries per TLB (DESIGN.md §4: 32, fully associative).
+pub const DEFAULT_ENTRIES: u32 = 32;
+/// Largest accepted number of entries (a sanity bound for the CLI).
+pub const MAX_ENTRIES: u32 = 1 << 16;
+
+/// Shape of one TLB: `ENTRIES[:WAYS]` on the command line (`--itlb`, `--dtlb`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlbConfig {
+    entries: u32,
+    ways: u32,
+}
+
+/// Why an `ENTRIES[:WAYS]` value was rejected (each message is one line).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TlbConfigError {
+    /// Not of the form `ENTRIES` or `ENTRIES:WAYS` with decimal numbers.
+    #[error("invalid TLB shape '{0}': expected ENTRIES[:WAYS], e.g. 32 or 64:4")]
+    Syntax(String),
+    /// ENTRIES is not a power of two in range.
+    #[error("TLB entries {0} must be a power of two from 1 to {MAX_ENTRIES}")]
+    Entries(u32),
+    /// WAYS is zero or does not divide ENTRIES.
+    #[error("TLB ways {ways} must be at least 1 and divide the entries ({entries})")]
+    Ways {
+        /// The entries given.
+        entries: u32,
+        /// The ways given.
+        ways: u32,
+    },
+}
+
+impl TlbConfig {
+    /// A TLB of `entries` (a power of two) with `ways` ways (dividing `entries`).
+    pub fn new(entries: u32, ways: u32) -> Result<TlbConfig, TlbConfigError> {
+        if !entries.is_power_of_two() || entries > MAX_ENTRIES {
+            return Err(TlbConfigError::Entries(entries));
+        }
+        if ways == 0 || !entries.is_multiple_of(ways) {
+            return Err(TlbConfigError::Ways { entries, ways });
+        }
+        Ok(TlbConfig { entries, ways })
+    }
+
+    /// Total entries.
+    pub fn entries(self) -> u32 {
+        self.entries
+    }
+
+    /// Ways per set (= entries when fully associative).
+    pub fn ways(self) -> u32 {
+        self.ways
+    }
+
+    /// Number of sets (a power of two, since ENTRIES is and WAYS divides it).
+    pub fn sets(self) -> u32 {
+        self.entries / self.ways
+    }
+}
+
+impl Default for TlbConfig {
+    fn default() -> Self {
+        TlbConfig {
+            entries: DEFAULT_ENTRIES,
+            ways: DEFAULT_ENTRIES,
+        }
+    }
+}
+
+impl FromStr for TlbConfig {
+    type Err = TlbConfigError;
+
+    /// Parses `ENTRIES` (fully associative) or `ENTRIES:WAYS`.
+    fn from_str(text: &str) -> Result<TlbConfig, TlbConfigError> {
+        let syntax = || TlbConfigError::Syntax(text.to_string());
+        let number = |s: &str| {
+            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(syntax());
+            }
+            s.parse::<u32>().map_err(|_| syntax())
+        };
+        let (entries, ways) = match text.trim().split_once(':') {
+            None => {
+                let n = number(text.trim())?;
+                (n, n)
+            }
+            Some((e, w)) => (number(e)?, number(w)?),
+        };
+        TlbConfig::new(entries, ways)
+    }
+}
+
+impl std::fmt::Display for TlbConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.entries, self.ways)
+    }
+}
+
+/// One cached translation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TlbEntry {
+    /// The page's number at its own size: vaddr >> 12 (4 KiB) or vaddr >> 22 (megapage).
+    pub vpn: u32,
+    /// Page or megapage.
+    pub page_size: PageSize,
+    /// Address space the entry belongs to (ignored when `global`).
+    pub asid: u16,
+    /// A global mapping matches every ASID.
+    pub global: bool,
+    /// The leaf PTE as the walk left it (permissions are checked against it on a hit).
+    pub pte: Pte,
+    /// Physical address of the leaf PTE (for a later A/D update).
+    pub pte_paddr: u64,
+}
+
+impl TlbEntry {
+    /// The entry caching walk result `t` for `vaddr` in address space `asid`.
+    pub fn from_translation(vaddr: u32, asid: u16, t: &Translation) -> TlbEntry {
+        TlbEntry {
+            vpn: vaddr >> t.page_size.shift(),
+            page_size: t.page_size,
+            asid,
+            global: t.global,
+            pte: t.pte,
+            pte_paddr: t.pte_paddr,
+        }
+    }
+
+    /// Does the entry's page contain `vaddr`?
+    pub fn covers(&self, vaddr: u32) -> bool {
+        vaddr >> self.page_size.shift() == self.vpn
+    }
+
+    /// Does the entry translate `vaddr` in address space `asid`?
+    pub fn matches(&self, vaddr: u32, asid: u16) -> bool {
+        self.covers(vaddr) && (self.global || self.asid == asid)
+    }
+
+    /// The physical address of `vaddr` (which the entry covers), 34-bit.
+    pub fn paddr(&self, vaddr: u32) -> u64 {
+        let offset_mask = self.page_size.bytes() - 1;
+        ((u64::from(self.pte.ppn()) << PAGE_SHIFT) & !offset_mask)
+            | (u64::from(vaddr) & offset_mask)
+    }
+}
+
+/// What an `sfence.vma` invalidates (§4.2.1). `rs1 = x0` means all addresses, `rs2 = x0` all
+/// address spaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SfenceVma {
+    /// `sfence.vma x0, x0`: every entry, global ones included.
+    All,
+    /// `sfence.vma x0, rs2`: every non-global entry of this ASID.
+    Asid(u16),
+    /// `sfence.vma rs1, x0`: the entries for this address in every ASID, global ones included.
+    Addr(u32),
+    /// `sfence.vma rs1, rs2`: the non-global entry for this address in this ASID.
+    AddrAsid(u32, u16),
+}
+
+impl SfenceVma {
+    /// The fence for operands `rs1` and `rs2`, `None` meaning the register is `x0` (a non-`x0`
+    /// register holding zero still names address 0 or ASID 0).
+    pub fn from_operands(vaddr: Option<u32>, asid: Option<u16>) -> SfenceVma {
+        match (vaddr, asid) {
+            (None, None) => SfenceVma::All,
+            (None, Some(asid)) => SfenceVma::Asid(asid),
+            (Some(vaddr), None) => SfenceVma::Addr(vaddr),
+            (Some(vaddr), Some(asid)) => SfenceVma::AddrAsid(vaddr, asid),
+        }
+    }
+
+    /// Does this fence invalidate `entry`?
+    pub fn invalidates(self, entry: &TlbEntry) -> bool {
+        match self {
+            SfenceVma::All => true,
+            SfenceVma::Asid(asid) => !entry.global && entry.asid == asid,
+            SfenceVma::Addr(vaddr) => entry.covers(vaddr),
+            SfenceVma::AddrAsid(vaddr, asid) => {
+                entry.covers(vaddr) && !entry.global && entry.asid == asid
+            }
+        }
+    }
+}
+
+/// Counters of one TLB.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TlbStats {
+    /// Lookups that found a matching entry.
+    pub hits: u64,
+    /// Lookups that found none (each is followed by a walk).
+    pub misses: u64,
+    /// `sfence.vma` operations applied.
+    pub flushes: u64,
+}
+
+/// A set-associative TLB with LRU replacement.
+#[derive(Clone, Debug)]
+pub struct Tlb {
+    config: TlbConfig,
+    /// `sets - 1`: the set of a page is its VPN masked with this.
+    set_mask: u32,
+    ways: usize,
+    /// `sets × ways` slots, set after set.
+    slots: Vec<Option<TlbEntry>>,
+    /// Per slot, the value of `clock` at its last use (insert or hit); the smallest is LRU.
+    last_use: Vec<u64>,
+    clock: u64,
+    stats: TlbStats,
+}
+
+impl Tlb {
+    /// An empty TLB of the given shape.
+    pub fn new(config: TlbConfig) -> Tlb {
+        let slots = config.entries() as usize;
+        Tlb {
+            config,
+            set_mask: config.sets() - 1,
+            ways: config.ways() as usize,
+            slots: vec![None; slots],
+            last_use: vec![0; slots],
+            clock: 0,
+            stats: TlbStats::default(),
+        }
+    }
+
+    /// The shape.
+    pub fn config(&self) -> TlbConfig {
+        self.config
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> TlbStats {
+        self.stats
+    }
+
+    /// Number of valid entries.
+    pub fn valid_entries(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_some()).count()
+    }
+
+    /// The slot range of the set a page of `size` holding `vaddr` lives in.
+    fn set_slots(&self, vaddr: u32, size: PageSize) -> std::ops::Range<usize> {
+        let set = ((vaddr >> size.shift()) & self.set_mask) as usize;
+        set * self.ways..(set + 1) * self.ways
+    }
+
+    fn find(&self, vaddr: u32, asid: u16) -> Option<usize> {
+        let small = self.set_slots(vaddr, PageSize::Page4K);
+        let mega = self.set_slots(vaddr, PageSize::Mega4M);
+        // A matching megapage entry can only sit in `mega`, a 4 KiB one only in `small`; when
+        // they are the same set (always, if fully associative) one scan covers both.
+        let scan = |range: std::ops::Range<usize>| {
+            range
+                .into_iter()
+                .find(|&i| self.slots[i].is_some_and(|e| e.matches(vaddr, asid)))
+        };
+        scan(small.clone()).or_else(|| if mega != small { scan(mega) } else { None })
+    }
+
+    /// Looks `vaddr` up in address space `asid` without counting or touching LRU state.
+    pub fn probe(&self, vaddr: u32, asid: u16) -> Option<TlbEntry> {
+        self.find(vaddr, asid).and_then(|i| self.slots[i])
+    }
+
+    /// Looks `vaddr` up in address space `asid`: counts a hit or a miss; a hit becomes MRU.
+    pub fn lookup(&mut self, vaddr: u32, asid: u16) -> Option<TlbEntry> {
+        match self.find(vaddr, asid) {
+            Some(i) => {
+                self.stats.hits += 1;
+                self.clock += 1;
+                self.last_use[i] = self.clock;
+                self.slots[i]
+            }
+            None => {
+                self.stats.misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Caches walk result `t` for `vaddr` in `asid`: replaces an entry for the same page (a
+    /// re-walk, e.g. to set D), else fills a free way, else evicts the set's LRU way.
+    pub fn insert(&mut self, vaddr: u32, asid: u16, t: &Translation) {
+        let entry = TlbEntry::from_translation(vaddr, asid, t);
+        let range = self.set_slots(vaddr, t.page_size);
+        let slots = &self.slots[range.clone()];
+        let way = slots
+            .iter()
+            .position(|s| {
+                s.is_some_and(|e| e.page_size == entry.page_size && e.matches(vaddr, asid))
+            })
+            .or_else(|| slots.iter().position(Option::is_none))
+            .unwrap_or_else(|| {
+                let uses = &self.last_use[range.clone()];
+                (0..uses.len()).min_by_key(|&w| uses[w]).unwrap_or(0)
+            });
+        let i = range.start + way;
+        self.clock += 1;
+        self.slots[i] = Some(entry);
+        self.last_use[i] = self.clock;
+    }
+
+    /// Applies an `sfence.vma`.
+    pub fn sfence(&mut self, fence: SfenceVma) {
+        self.stats.flushes += 1;
+        for slot in &mut self.slots {
+            if slot.is_some_and(|e| fence.invalidates(&e)) {
+                *slot = None;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
