@@ -519,6 +519,10 @@ impl FullyAssocLru {
     /// Returns whether it hit.
     #[inline]
     fn access(&mut self, line: u64, allocate: bool) -> bool {
+        // Runs of accesses to one line are the common case: no hashing for them.
+        if self.head != NIL && self.nodes[self.head as usize].line == line {
+            return true;
+        }
         if let Some(&i) = self.slots.get(&line) {
             if self.head != i {
                 self.unlink(i);

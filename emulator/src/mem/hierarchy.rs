@@ -125,7 +125,13 @@ impl Hierarchy {
         let end = (start + size.max(1) as u64 - 1).min(u32::MAX as u64);
         let first = if kind == AccessKind::Fetch { L1I } else { L1D };
         let op = if kind.is_write() { Op::Write } else { Op::Read };
-        let (served_by, cycles) = self.request(first, start, end, op, Traffic::Hart(kind));
+        let shift = self.levels[first].line_shift();
+        let (served_by, cycles) = if start >> shift == end >> shift {
+            // The common case: one line, no loop.
+            self.line_request(first, start >> shift, start, end, op, Traffic::Hart(kind))
+        } else {
+            self.request(first, start, end, op, Traffic::Hart(kind))
+        };
         AccessOutcome { served_by, cycles }
     }
 
@@ -147,38 +153,60 @@ impl Hierarchy {
             return (Level::Ram, self.ram_latency_cycles);
         }
         let shift = self.levels[idx].line_shift();
-        let latency = self.levels[idx].config().latency_cycles as u64;
-        let write_through = self.levels[idx].config().write == WritePolicy::WriteThrough;
-        let next = Self::next(idx);
         let mut served_by = self.names[idx].1;
         let mut cycles = 0;
         for line in (start >> shift)..=(end >> shift) {
-            let line_start = line << shift;
-            let line_end = line_start + (1 << shift) - 1;
-            let (lo, hi) = (start.max(line_start), end.min(line_end));
-            let whole = lo == line_start && hi == line_end;
-            let out = self.levels[idx].access_line(line, op, traffic, whole);
-            cycles += latency;
-            if let Some(victim) = out.writeback {
-                let v = victim << shift;
-                self.request(next, v, v + (1 << shift) - 1, Op::Write, Traffic::Writeback);
+            let (level, c) = self.line_request(idx, line, start, end, op, traffic);
+            served_by = served_by.max(level);
+            cycles += c;
+        }
+        (served_by, cycles)
+    }
+
+    /// The part of request `start..=end` that falls in `line` of level `idx` (not RAM).
+    #[inline]
+    fn line_request(
+        &mut self,
+        idx: usize,
+        line: u64,
+        start: u64,
+        end: u64,
+        op: Op,
+        traffic: Traffic,
+    ) -> (Level, u64) {
+        let shift = self.levels[idx].line_shift();
+        let line_start = line << shift;
+        let line_end = line_start + (1 << shift) - 1;
+        let (lo, hi) = (start.max(line_start), end.min(line_end));
+        let whole = lo == line_start && hi == line_end;
+        let out = self.levels[idx].access_line(line, op, traffic, whole);
+        let config = self.levels[idx].config();
+        let mut cycles = config.latency_cycles as u64;
+        let write_through = config.write == WritePolicy::WriteThrough;
+        let mut served_by = self.names[idx].1;
+        if out.hit && !(op == Op::Write && write_through) {
+            return (served_by, cycles);
+        }
+        let next = Self::next(idx);
+        if let Some(victim) = out.writeback {
+            let v = victim << shift;
+            self.request(next, v, v + (1 << shift) - 1, Op::Write, Traffic::Writeback);
+        }
+        if !out.hit {
+            let below = if out.allocated {
+                out.needs_fill
+                    .then(|| self.request(next, line_start, line_end, Op::Read, traffic))
+            } else {
+                // No-write-allocate: the write itself continues downwards.
+                Some(self.request(next, lo, hi, op, traffic))
+            };
+            if let Some((level, c)) = below {
+                served_by = served_by.max(level);
+                cycles += c;
             }
-            if !out.hit {
-                let below = if out.allocated {
-                    out.needs_fill
-                        .then(|| self.request(next, line_start, line_end, Op::Read, traffic))
-                } else {
-                    // No-write-allocate: the write itself continues downwards.
-                    Some(self.request(next, lo, hi, op, traffic))
-                };
-                if let Some((level, c)) = below {
-                    served_by = served_by.max(level);
-                    cycles += c;
-                }
-            }
-            if op == Op::Write && write_through && (out.hit || out.allocated) {
-                self.request(next, lo, hi, Op::Write, traffic);
-            }
+        }
+        if op == Op::Write && write_through && (out.hit || out.allocated) {
+            self.request(next, lo, hi, Op::Write, traffic);
         }
         (served_by, cycles)
     }
