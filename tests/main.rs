@@ -4,6 +4,7 @@
 
 mod support;
 
+mod cachesim;
 mod cli;
 mod disasm;
 mod faults;

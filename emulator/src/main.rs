@@ -30,6 +30,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cli::run::run(args),
         Command::Disasm(args) => cli::disasm::disasm(args),
+        Command::Cachesim(args) => cli::cachesim::cachesim(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod cachesim;
 pub mod disasm;
 pub mod run;
 
@@ -27,6 +28,8 @@ pub enum Command {
     Run(RunArgs),
     /// Disassemble an ELF's code (objdump -d style).
     Disasm(DisasmArgs),
+    /// Run the cache hierarchy alone on a Dinero IV "din" trace and print its statistics.
+    Cachesim(CachesimArgs),
 }
 
 /// `rvscope run`.
@@ -77,6 +80,48 @@ pub struct DisasmArgs {
     /// The ELF.
     #[arg(value_name = "ELF")]
     pub elf: PathBuf,
+}
+
+/// `rvscope cachesim`.
+#[derive(Debug, Args)]
+pub struct CachesimArgs {
+    /// L1 instruction cache, Spike style (default 64:8:64, i.e. 32 KiB 8-way 64 B lines).
+    #[arg(long, value_name = "SETS:WAYS:BLOCK")]
+    pub ic: Option<String>,
+    /// L1 data cache (default 64:8:64).
+    #[arg(long, value_name = "SETS:WAYS:BLOCK")]
+    pub dc: Option<String>,
+    /// Unified L2, or `none` (default 512:8:64, 256 KiB).
+    #[arg(long, value_name = "SETS:WAYS:BLOCK|none")]
+    pub l2: Option<String>,
+    /// Unified L3, or `none` (default 4096:16:64, 4 MiB).
+    #[arg(long, value_name = "SETS:WAYS:BLOCK|none")]
+    pub l3: Option<String>,
+    /// Replacement policy of every level: lru, fifo, random, tree-plru (default lru).
+    #[arg(long, value_name = "POLICY")]
+    pub policy: Option<rvscope::mem::replacement::Policy>,
+    /// Write hit policy of every level: back or through (default back).
+    #[arg(long, value_name = "back|through")]
+    pub write: Option<rvscope::mem::cache_config::WritePolicy>,
+    /// Write miss policy of every level: write or no-write allocate (default write).
+    #[arg(long, value_name = "write|no-write")]
+    pub alloc: Option<rvscope::mem::cache_config::AllocPolicy>,
+    /// Seed of the random replacement policy.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// RAM latency in cycles per line (default 200).
+    #[arg(long, value_name = "CYCLES")]
+    pub ram_latency: Option<u32>,
+    /// Skip the compulsory/capacity/conflict classification (faster).
+    #[arg(long)]
+    pub no_3c: bool,
+    /// Write the statistics as JSON to FILE instead of printing the table.
+    #[arg(long, value_name = "FILE")]
+    pub stats_file: Option<PathBuf>,
+    /// The din trace (`-` for stdin): `LABEL HEXADDR [SIZE]` per line, label 0 read, 1 write,
+    /// 2 instruction fetch, 3 escape (skipped), 4 flush.
+    #[arg(value_name = "TRACE")]
+    pub trace: PathBuf,
 }
 
 fn parse_size_u64(s: &str) -> Result<u64, String> {

@@ -1,0 +1,284 @@
+//! `rvscope cachesim`: the cache hierarchy alone, driven by a Dinero IV "din" trace.
+//!
+//! din (Dinero III's format, Dinero IV's `-informat d`): one record per line, `LABEL ADDRESS`,
+//! the address in hex without `0x`, anything after it ignored. Labels: 0 data read, 1 data write,
+//! 2 instruction fetch, 3 escape record (an access of unknown type: skipped and counted here),
+//! 4 escape record that flushes the cache. Like Dinero IV reading din, an access is 4 bytes at
+//! the address rounded down to a multiple of 4. rvscope extension: a decimal third field is the
+//! access size in bytes, and then the address is used as is (so straddling accesses can be
+//! expressed). `0x` prefixes, blank lines and `#` comment lines are accepted.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use rvscope::mem::cache::AccessKind;
+use rvscope::mem::cache_config::HierarchyConfig;
+use rvscope::mem::hierarchy::{Hierarchy, HierarchyStats};
+use serde::Serialize;
+
+use super::CachesimArgs;
+
+/// Version tag of the JSON `--stats-file` output.
+const CACHESIM_SCHEMA: &str = "rvscope-cachesim/1";
+/// Largest access size a record may give (one page).
+const MAX_RECORD_SIZE: u32 = 4096;
+/// Size Dinero IV assumes for din records.
+const DIN_ACCESS_BYTES: u32 = 4;
+
+/// One parsed din record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Record {
+    /// A read, write or fetch.
+    Access {
+        kind: AccessKind,
+        addr: u32,
+        size: u32,
+    },
+    /// Label 3: an access of unknown type.
+    Escape,
+    /// Label 4: write back and invalidate everything.
+    Flush,
+    /// A blank or comment line.
+    Nothing,
+}
+
+/// Parses one line of a din trace; the error says what is wrong (the caller adds file and line).
+fn parse_din_line(line: &str) -> std::result::Result<Record, String> {
+    let mut fields = line.split_whitespace();
+    let Some(label) = fields.next() else {
+        return Ok(Record::Nothing);
+    };
+    if label.starts_with('#') {
+        return Ok(Record::Nothing);
+    }
+    let kind = match label {
+        "0" => AccessKind::Load,
+        "1" => AccessKind::Store,
+        "2" => AccessKind::Fetch,
+        "3" => return Ok(Record::Escape),
+        "4" => return Ok(Record::Flush),
+        _ => {
+            return Err(format!(
+                "unknown label '{label}' (din labels: 0 read, 1 write, 2 fetch, 3 escape, 4 flush)"
+            ))
+        }
+    };
+    let Some(addr_text) = fields.next() else {
+        return Err(format!("label {label} without an address"));
+    };
+    let hex = addr_text
+        .strip_prefix("0x")
+        .or_else(|| addr_text.strip_prefix("0X"))
+        .unwrap_or(addr_text);
+    let addr = u32::from_str_radix(hex, 16)
+        .ok()
+        .filter(|_| !hex.starts_with('+'))
+        .ok_or_else(|| format!("address '{addr_text}' is not a 32-bit hexadecimal number"))?;
+    let size = match fields.next() {
+        Some(t) if t.bytes().all(|b| b.is_ascii_digit()) => {
+            let size = t
+                .parse::<u32>()
+                .ok()
+                .filter(|s| (1..=MAX_RECORD_SIZE).contains(s))
+                .ok_or_else(|| format!("size '{t}' is not between 1 and {MAX_RECORD_SIZE}"))?;
+            return Ok(Record::Access { kind, addr, size });
+        }
+        _ => DIN_ACCESS_BYTES,
+    };
+    Ok(Record::Access {
+        kind,
+        addr: addr & !(DIN_ACCESS_BYTES - 1),
+        size,
+    })
+}
+
+/// How many records of each sort the trace held.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+struct RecordCounts {
+    reads: u64,
+    writes: u64,
+    fetches: u64,
+    escapes: u64,
+    flushes: u64,
+}
+
+/// The `--stats-file` JSON.
+#[derive(Serialize)]
+struct Report<'a> {
+    schema: &'static str,
+    trace: String,
+    records: RecordCounts,
+    /// Sum of the cycles of every access (latencies of the levels visited).
+    cycles: u64,
+    config: &'a HierarchyConfig,
+    #[serde(flatten)]
+    stats: HierarchyStats,
+}
+
+/// Runs the simulation; returns the exit status.
+pub fn cachesim(args: CachesimArgs) -> Result<u8> {
+    let mut config = HierarchyConfig::default();
+    config.apply_spike_flags(
+        args.ic.as_deref(),
+        args.dc.as_deref(),
+        args.l2.as_deref(),
+        args.l3.as_deref(),
+    )?;
+    config.set_policies(args.policy, args.write, args.alloc);
+    config.seed = args.seed;
+    config.classify_misses = !args.no_3c;
+    if let Some(ram) = args.ram_latency {
+        config.ram_latency_cycles = ram;
+    }
+    let mut hierarchy = Hierarchy::new(&config)?;
+    let name = args.trace.display().to_string();
+    let input: Box<dyn Read> = if args.trace == Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(
+            std::fs::File::open(&args.trace)
+                .map_err(|e| rvscope::Error::Config(format!("{name}: {e}")))?,
+        )
+    };
+    let (records, cycles) = simulate(&mut hierarchy, BufReader::new(input), &name)?;
+    let stats = hierarchy.stats();
+    match &args.stats_file {
+        Some(path) => {
+            let report = Report {
+                schema: CACHESIM_SCHEMA,
+                trace: name,
+                records,
+                cycles,
+                config: &config,
+                stats,
+            };
+            let json = serde_json::to_string_pretty(&report).context("serialising statistics")?;
+            std::fs::write(path, json + "\n").map_err(|source| rvscope::Error::Io {
+                context: format!("writing {}", path.display()),
+                source,
+            })?;
+        }
+        None => {
+            let r = records;
+            println!(
+                "{name}: {} reads, {} writes, {} fetches; {} flushes, {} escape records skipped; {cycles} cycles",
+                r.reads, r.writes, r.fetches, r.flushes, r.escapes
+            );
+            print!("{}", stats.to_text());
+        }
+    }
+    Ok(0)
+}
+
+/// Feeds every record of `input` to the hierarchy; returns the record counts and total cycles.
+fn simulate(
+    hierarchy: &mut Hierarchy,
+    mut input: impl BufRead,
+    name: &str,
+) -> Result<(RecordCounts, u64), rvscope::Error> {
+    let mut counts = RecordCounts::default();
+    let mut cycles = 0u64;
+    let mut buf = Vec::with_capacity(64);
+    let mut line_no = 0u64;
+    loop {
+        buf.clear();
+        line_no += 1;
+        let at = |why: String| rvscope::Error::Config(format!("{name}:{line_no}: {why}"));
+        match input.read_until(b'\n', &mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => return Err(at(e.to_string())),
+        }
+        let text = std::str::from_utf8(&buf).map_err(|_| at("not text (invalid UTF-8)".into()))?;
+        match parse_din_line(text).map_err(at)? {
+            Record::Access { kind, addr, size } => {
+                match kind {
+                    AccessKind::Fetch => counts.fetches += 1,
+                    AccessKind::Store => counts.writes += 1,
+                    _ => counts.reads += 1,
+                }
+                cycles += hierarchy.access(addr, size, kind).cycles;
+            }
+            Record::Escape => counts.escapes += 1,
+            Record::Flush => {
+                counts.flushes += 1;
+                hierarchy.flush();
+            }
+            Record::Nothing => {}
+        }
+    }
+    Ok((counts, cycles))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn din_lines() {
+        use AccessKind::*;
+        let access = |kind, addr, size| Ok(Record::Access { kind, addr, size });
+        for (line, want) in [
+            ("0 1000", access(Load, 0x1000, 4)),
+            ("1 70f6088e", access(Store, 0x70f6088c, 4)),
+            ("2 2cb5 this is a comment", access(Fetch, 0x2cb4, 4)),
+            ("2 0x2cb5 2", access(Fetch, 0x2cb5, 2)),
+            ("  0\tffffffff  \r\n", access(Load, 0xffff_fffc, 4)),
+            ("0 ffffffff 8", access(Load, 0xffff_ffff, 8)),
+            ("3 1234", Ok(Record::Escape)),
+            ("4 0", Ok(Record::Flush)),
+            ("", Ok(Record::Nothing)),
+            ("# a comment", Ok(Record::Nothing)),
+        ] {
+            assert_eq!(parse_din_line(line), want, "{line:?}");
+        }
+        for (line, needle) in [
+            ("5 1000", "unknown label '5'"),
+            ("r 1000", "unknown label 'r'"),
+            ("0", "without an address"),
+            ("0 xyz", "'xyz' is not a 32-bit hexadecimal"),
+            ("0 100000000", "not a 32-bit"),
+            ("0 +10", "not a 32-bit"),
+            ("0 10 0", "size '0'"),
+            ("0 10 99999", "size '99999'"),
+        ] {
+            let e = parse_din_line(line).unwrap_err();
+            assert!(e.contains(needle), "{line:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let mut h = Hierarchy::new(&HierarchyConfig::default()).unwrap();
+        let e = simulate(&mut h, &b"0 10\n1 20\n7 30\n"[..], "t.din").unwrap_err();
+        assert_eq!(e.exit_code(), 125);
+        assert!(
+            e.to_string().starts_with("t.din:3: unknown label '7'"),
+            "{e}"
+        );
+        let e = simulate(&mut h, &b"0 10\n\xff\xfe\n"[..], "t.din").unwrap_err();
+        assert!(e.to_string().starts_with("t.din:2: not text"), "{e}");
+    }
+
+    #[test]
+    fn counts_records() {
+        let mut h = Hierarchy::new(&HierarchyConfig::default()).unwrap();
+        let (c, cycles) =
+            simulate(&mut h, &b"2 0\n0 1000\n1 1000\n3 5\n4 0\n0 1000"[..], "t").unwrap();
+        assert_eq!(
+            c,
+            RecordCounts {
+                reads: 2,
+                writes: 1,
+                fetches: 1,
+                escapes: 1,
+                flushes: 1
+            }
+        );
+        // Fetch miss, read miss, write hit; the flush invalidates every level, so the last
+        // read goes all the way to RAM again.
+        let miss = 4 + 12 + 40 + 200;
+        assert_eq!(cycles, miss + miss + 4 + miss);
+    }
+}

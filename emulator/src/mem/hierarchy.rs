@@ -1,0 +1,582 @@
+//! The cache hierarchy (DESIGN.md §5): split L1I/L1D, optional unified L2 and L3, then RAM.
+//! Non-inclusive, non-exclusive: each level fills on its own misses and evicts on its own.
+//!
+//! Timing: an access costs the hit latency of every level it visits, plus the RAM latency if it
+//! reaches memory; a straddling access pays for each line. Writebacks of dirty victims and
+//! write-through copies are counted at the level below but not charged to the access (a write
+//! buffer absorbs them).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::mem::cache::{AccessKind, Cache, LevelStats, Op, Traffic};
+use crate::mem::cache_config::{HierarchyConfig, WritePolicy};
+
+/// Where an access was served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Level {
+    /// L1 (instruction or data).
+    L1,
+    /// Unified L2.
+    L2,
+    /// Unified L3.
+    L3,
+    /// Main memory.
+    Ram,
+}
+
+/// The result of one timed access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccessOutcome {
+    /// The deepest level any of its lines had to reach.
+    pub served_by: Level,
+    /// Sum of the latencies of the levels visited (per line touched).
+    pub cycles: u64,
+}
+
+/// Line transfers that reached RAM.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RamStats {
+    /// Reads (line fills).
+    pub reads: u64,
+    /// Writes (writebacks, write-through copies, no-write-allocate misses).
+    pub writes: u64,
+}
+
+/// Statistics of the whole hierarchy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HierarchyStats {
+    /// Each cache level, L1I and L1D first.
+    pub levels: Vec<LevelStats>,
+    /// Memory traffic.
+    pub ram: RamStats,
+    /// RAM latency in cycles.
+    pub ram_latency_cycles: u32,
+}
+
+/// Index of the L1 instruction cache in `Hierarchy::levels`.
+const L1I: usize = 0;
+/// Index of the L1 data cache.
+const L1D: usize = 1;
+/// Index of the first unified level.
+const UNIFIED: usize = 2;
+
+/// The cache hierarchy of one hart.
+#[derive(Clone, Debug)]
+pub struct Hierarchy {
+    /// L1I, L1D, then the unified levels in order.
+    levels: Vec<Cache>,
+    /// What each entry of `levels` is called and where it sits.
+    names: Vec<(&'static str, Level)>,
+    ram_latency_cycles: u64,
+    ram: RamStats,
+}
+
+impl Hierarchy {
+    /// Builds an empty hierarchy; fails with a one-line [`crate::Error::Config`] on bad geometry.
+    pub fn new(config: &HierarchyConfig) -> Result<Self> {
+        config.validate()?;
+        let mut levels = Vec::with_capacity(4);
+        let mut names = Vec::with_capacity(4);
+        let classify = config.classify_misses;
+        // Each level gets its own random stream so adding a level does not shift the others.
+        let seed = |i: u64| {
+            config
+                .seed
+                .wrapping_add(i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        };
+        levels.push(Cache::new(config.l1i, classify, seed(0)));
+        names.push(("L1I", Level::L1));
+        levels.push(Cache::new(config.l1d, classify, seed(1)));
+        names.push(("L1D", Level::L1));
+        if let Some(l2) = config.l2 {
+            levels.push(Cache::new(l2, classify, seed(2)));
+            names.push(("L2", Level::L2));
+        }
+        if let Some(l3) = config.l3 {
+            levels.push(Cache::new(l3, classify, seed(3)));
+            names.push(("L3", Level::L3));
+        }
+        Ok(Hierarchy {
+            levels,
+            names,
+            ram_latency_cycles: config.ram_latency_cycles as u64,
+            ram: RamStats::default(),
+        })
+    }
+
+    /// The level after `idx` (an index past the end is RAM).
+    #[inline]
+    fn next(idx: usize) -> usize {
+        if idx < UNIFIED {
+            UNIFIED
+        } else {
+            idx + 1
+        }
+    }
+
+    /// The timed access of `size` bytes at physical address `paddr` (size 0 counts as 1): every
+    /// line it touches is looked up, filled, evicted and counted.
+    #[inline]
+    pub fn access(&mut self, paddr: u32, size: u32, kind: AccessKind) -> AccessOutcome {
+        let start = paddr as u64;
+        let end = (start + size.max(1) as u64 - 1).min(u32::MAX as u64);
+        let first = if kind == AccessKind::Fetch { L1I } else { L1D };
+        let op = if kind.is_write() { Op::Write } else { Op::Read };
+        let shift = self.levels[first].line_shift();
+        let (served_by, cycles) = if start >> shift == end >> shift {
+            // The common case: one line, no loop.
+            self.line_request(first, start >> shift, start, end, op, Traffic::Hart(kind))
+        } else {
+            self.request(first, start, end, op, Traffic::Hart(kind))
+        };
+        AccessOutcome { served_by, cycles }
+    }
+
+    /// Sends bytes `start..=end` to level `idx` (RAM past the last level); returns the deepest
+    /// level reached and the cycles on the access's path.
+    fn request(
+        &mut self,
+        idx: usize,
+        start: u64,
+        end: u64,
+        op: Op,
+        traffic: Traffic,
+    ) -> (Level, u64) {
+        if idx >= self.levels.len() {
+            match op {
+                Op::Read => self.ram.reads += 1,
+                Op::Write => self.ram.writes += 1,
+            }
+            return (Level::Ram, self.ram_latency_cycles);
+        }
+        let shift = self.levels[idx].line_shift();
+        let mut served_by = self.names[idx].1;
+        let mut cycles = 0;
+        for line in (start >> shift)..=(end >> shift) {
+            let (level, c) = self.line_request(idx, line, start, end, op, traffic);
+            served_by = served_by.max(level);
+            cycles += c;
+        }
+        (served_by, cycles)
+    }
+
+    /// The part of request `start..=end` that falls in `line` of level `idx` (not RAM).
+    #[inline]
+    fn line_request(
+        &mut self,
+        idx: usize,
+        line: u64,
+        start: u64,
+        end: u64,
+        op: Op,
+        traffic: Traffic,
+    ) -> (Level, u64) {
+        let shift = self.levels[idx].line_shift();
+        let line_start = line << shift;
+        let line_end = line_start + (1 << shift) - 1;
+        let (lo, hi) = (start.max(line_start), end.min(line_end));
+        let whole = lo == line_start && hi == line_end;
+        let out = self.levels[idx].access_line(line, op, traffic, whole);
+        let config = self.levels[idx].config();
+        let mut cycles = config.latency_cycles as u64;
+        let write_through = config.write == WritePolicy::WriteThrough;
+        let mut served_by = self.names[idx].1;
+        if out.hit && !(op == Op::Write && write_through) {
+            return (served_by, cycles);
+        }
+        let next = Self::next(idx);
+        if let Some(victim) = out.writeback {
+            let v = victim << shift;
+            self.request(next, v, v + (1 << shift) - 1, Op::Write, Traffic::Writeback);
+        }
+        if !out.hit {
+            let below = if out.allocated {
+                out.needs_fill
+                    .then(|| self.request(next, line_start, line_end, Op::Read, traffic))
+            } else {
+                // No-write-allocate: the write itself continues downwards.
+                Some(self.request(next, lo, hi, op, traffic))
+            };
+            if let Some((level, c)) = below {
+                served_by = served_by.max(level);
+                cycles += c;
+            }
+        }
+        if op == Op::Write && write_through && (out.hit || out.allocated) {
+            self.request(next, lo, hi, Op::Write, traffic);
+        }
+        (served_by, cycles)
+    }
+
+    /// Which level holds the line of `paddr` for an access of `kind`, without changing any
+    /// state or statistic.
+    pub fn probe(&self, paddr: u32, kind: AccessKind) -> Level {
+        let mut idx = if kind == AccessKind::Fetch { L1I } else { L1D };
+        while idx < self.levels.len() {
+            let cache = &self.levels[idx];
+            if cache.probe(paddr as u64 >> cache.line_shift()) {
+                return self.names[idx].1;
+            }
+            idx = Self::next(idx);
+        }
+        Level::Ram
+    }
+
+    /// Writes every dirty line back and invalidates every level, top down (Dinero's flush
+    /// record; later also `--ram` frame eviction).
+    pub fn flush(&mut self) {
+        for idx in 0..self.levels.len() {
+            let shift = self.levels[idx].line_shift();
+            for line in self.levels[idx].flush() {
+                let v = line << shift;
+                self.request(
+                    Self::next(idx),
+                    v,
+                    v + (1 << shift) - 1,
+                    Op::Write,
+                    Traffic::Writeback,
+                );
+            }
+        }
+    }
+
+    /// Statistics so far.
+    pub fn stats(&self) -> HierarchyStats {
+        HierarchyStats {
+            levels: self
+                .levels
+                .iter()
+                .zip(&self.names)
+                .map(|(c, (name, _))| c.stats(name))
+                .collect(),
+            ram: self.ram,
+            ram_latency_cycles: self.ram_latency_cycles as u32,
+        }
+    }
+}
+
+impl HierarchyStats {
+    /// A small text table: one row per level, then the per-kind split of each level's traffic.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let pct = |n: u64, d: u64| {
+            if d == 0 {
+                0.0
+            } else {
+                100.0 * n as f64 / d as f64
+            }
+        };
+        let _ = writeln!(
+            s,
+            "{:<5} {:>9} {:>5} {:>5} {:<9} {:>12} {:>12} {:>12} {:>7} {:>11} {:>11} {:>11} {:>11} {:>11}",
+            "level", "size", "ways", "line", "policy", "accesses", "hits", "misses", "miss%",
+            "compulsory", "capacity", "conflict", "evictions", "writebacks"
+        );
+        for l in &self.levels {
+            let size = if l.size_bytes >= 1 << 20 && l.size_bytes % (1 << 20) == 0 {
+                format!("{}M", l.size_bytes >> 20)
+            } else if l.size_bytes >= 1 << 10 && l.size_bytes % (1 << 10) == 0 {
+                format!("{}K", l.size_bytes >> 10)
+            } else {
+                l.size_bytes.to_string()
+            };
+            let three = |f: fn(&crate::mem::cache::ThreeC) -> u64| {
+                l.three_c.as_ref().map_or("-".into(), |t| f(t).to_string())
+            };
+            let _ = writeln!(
+                s,
+                "{:<5} {:>9} {:>5} {:>5} {:<9} {:>12} {:>12} {:>12} {:>6.2}% {:>11} {:>11} {:>11} {:>11} {:>11}",
+                l.level,
+                size,
+                l.ways,
+                l.line_bytes,
+                l.policy,
+                l.accesses,
+                l.hits,
+                l.misses,
+                pct(l.misses, l.accesses),
+                three(|t| t.compulsory),
+                three(|t| t.capacity),
+                three(|t| t.conflict),
+                l.evictions,
+                l.writebacks
+            );
+        }
+        let _ = writeln!(
+            s,
+            "RAM   line reads {}, line writes {} ({} cycles each)",
+            self.ram.reads, self.ram.writes, self.ram_latency_cycles
+        );
+        let _ = writeln!(s, "-- misses / accesses by kind --");
+        for l in &self.levels {
+            let parts: Vec<String> = l
+                .by_kind
+                .iter()
+                .filter(|(_, c)| c.accesses > 0)
+                .map(|(k, c)| format!("{k} {}/{}", c.misses, c.accesses))
+                .collect();
+            if !parts.is_empty() {
+                let _ = writeln!(s, "{:<5} {}", l.level, parts.join(", "));
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mem::cache_config::{AllocPolicy, LevelConfig};
+    use crate::mem::replacement::Policy;
+
+    fn level(sets: u32, ways: u32, line: u32, latency: u32) -> LevelConfig {
+        LevelConfig {
+            sets,
+            ways,
+            line_bytes: line,
+            policy: Policy::Lru,
+            write: WritePolicy::WriteBack,
+            alloc: AllocPolicy::WriteAllocate,
+            latency_cycles: latency,
+        }
+    }
+
+    /// One data level (`l1d`), tiny L1I, no L2/L3, RAM latency 100.
+    fn single(l1d: LevelConfig) -> Hierarchy {
+        Hierarchy::new(&HierarchyConfig {
+            l1i: level(1, 1, 64, 1),
+            l1d,
+            l2: None,
+            l3: None,
+            ram_latency_cycles: 100,
+            seed: 0,
+            classify_misses: true,
+        })
+        .unwrap()
+    }
+
+    fn l1d(h: &Hierarchy) -> LevelStats {
+        h.stats().levels.remove(1)
+    }
+
+    #[test]
+    fn latencies_add_up_along_the_path() {
+        let mut h = Hierarchy::new(&HierarchyConfig::default()).unwrap();
+        let miss = h.access(0x8000_0000, 4, AccessKind::Load);
+        assert_eq!(
+            miss,
+            AccessOutcome {
+                served_by: Level::Ram,
+                cycles: 4 + 12 + 40 + 200
+            }
+        );
+        let hit = h.access(0x8000_0004, 4, AccessKind::Load);
+        assert_eq!(
+            hit,
+            AccessOutcome {
+                served_by: Level::L1,
+                cycles: 4
+            }
+        );
+        // The fetch side has its own L1 but shares L2: served by L2.
+        let fetch = h.access(0x8000_0000, 4, AccessKind::Fetch);
+        assert_eq!(
+            fetch,
+            AccessOutcome {
+                served_by: Level::L2,
+                cycles: 4 + 12
+            }
+        );
+        assert_eq!(h.probe(0x8000_0000, AccessKind::Fetch), Level::L1);
+        assert_eq!(h.probe(0x9000_0000, AccessKind::Load), Level::Ram);
+        let s = h.stats();
+        assert_eq!(s.levels.len(), 4);
+        assert_eq!(s.ram.reads, 1);
+        assert_eq!(s.levels[2].by_kind["fetch"].hits, 1);
+        assert_eq!(s.levels[2].by_kind["load"].misses, 1);
+    }
+
+    #[test]
+    fn l3_none_goes_straight_to_ram() {
+        let mut c = HierarchyConfig::default();
+        c.apply_spike_flags(None, None, None, Some("none")).unwrap();
+        let mut h = Hierarchy::new(&c).unwrap();
+        assert_eq!(h.access(0, 1, AccessKind::Store).cycles, 4 + 12 + 200);
+        assert_eq!(h.stats().levels.len(), 3);
+    }
+
+    #[test]
+    fn straddling_access_touches_both_lines() {
+        let mut h = single(level(4, 1, 16, 2));
+        let out = h.access(0x1C, 8, AccessKind::Load); // bytes 0x1c..0x23: lines 1 and 2
+        assert_eq!(out.cycles, 2 * (2 + 100));
+        assert_eq!(l1d(&h).misses, 2);
+        assert_eq!(h.probe(0x10, AccessKind::Load), Level::L1);
+        assert_eq!(h.probe(0x20, AccessKind::Load), Level::L1);
+        assert_eq!(h.access(0x1E, 4, AccessKind::Load).cycles, 2 * 2);
+        // An access ending at the top of the address space does not wrap.
+        h.access(u32::MAX, 4, AccessKind::Load);
+        assert_eq!(l1d(&h).accesses, 5);
+    }
+
+    /// Stores to N distinct lines of a direct-mapped cache, then N more that evict them.
+    fn store_then_evict(write: WritePolicy) -> (LevelStats, RamStats) {
+        let mut cfg = level(4, 1, 16, 1);
+        cfg.write = write;
+        let mut h = single(cfg);
+        for rep in 0..3 {
+            for i in 0..4u32 {
+                h.access(i * 16, 4, AccessKind::Store); // a miss, then two hits per line
+                let _ = rep;
+            }
+        }
+        for i in 4..8u32 {
+            h.access(i * 16, 4, AccessKind::Load); // evicts the stored lines
+        }
+        (l1d(&h), h.stats().ram)
+    }
+
+    #[test]
+    fn write_back_writes_once_per_dirty_line() {
+        let (l, ram) = store_then_evict(WritePolicy::WriteBack);
+        assert_eq!((l.misses, l.hits, l.writebacks, l.evictions), (8, 8, 4, 4));
+        assert_eq!(
+            ram,
+            RamStats {
+                reads: 8,
+                writes: 4
+            }
+        );
+    }
+
+    #[test]
+    fn write_through_writes_every_store() {
+        let (l, ram) = store_then_evict(WritePolicy::WriteThrough);
+        assert_eq!((l.misses, l.hits, l.writebacks, l.evictions), (8, 8, 0, 4));
+        assert_eq!(
+            ram,
+            RamStats {
+                reads: 8,
+                writes: 12
+            }
+        );
+    }
+
+    #[test]
+    fn no_write_allocate_sends_write_misses_down() {
+        let mut cfg = level(4, 1, 16, 1);
+        cfg.alloc = AllocPolicy::NoWriteAllocate;
+        let mut h = single(cfg);
+        for _ in 0..3 {
+            let out = h.access(0x40, 4, AccessKind::Store);
+            assert_eq!(
+                out,
+                AccessOutcome {
+                    served_by: Level::Ram,
+                    cycles: 101
+                }
+            );
+        }
+        assert_eq!(h.probe(0x40, AccessKind::Load), Level::Ram);
+        let l = l1d(&h);
+        assert_eq!((l.misses, l.hits), (3, 0));
+        assert_eq!(
+            h.stats().ram,
+            RamStats {
+                reads: 0,
+                writes: 3
+            }
+        );
+        h.access(0x40, 4, AccessKind::Load);
+        assert!(h.access(0x40, 4, AccessKind::Store).served_by == Level::L1);
+    }
+
+    #[test]
+    fn dirty_l1_victim_is_written_into_l2() {
+        let mut cfg = HierarchyConfig::default();
+        cfg.apply_spike_flags(None, Some("1:1:64"), Some("4:2:64"), Some("none"))
+            .unwrap();
+        let mut h = Hierarchy::new(&cfg).unwrap();
+        h.access(0x000, 4, AccessKind::Store);
+        h.access(0x100, 4, AccessKind::Load); // evicts dirty line 0 into L2 (a hit there)
+        let s = h.stats();
+        assert_eq!(s.levels[1].writebacks, 1);
+        assert_eq!(s.levels[2].by_kind["writeback"].hits, 1);
+        assert_eq!(
+            s.ram,
+            RamStats {
+                reads: 2,
+                writes: 0
+            }
+        );
+        h.flush();
+        let s = h.stats();
+        assert_eq!(s.levels[1].writebacks, 1, "line 0x100 is clean");
+        assert_eq!(s.ram.writes, 1, "L2's dirty line 0 reached RAM");
+        assert_eq!(h.probe(0, AccessKind::Load), Level::Ram);
+    }
+
+    #[test]
+    fn sequential_walk_has_one_compulsory_miss_per_line() {
+        // 4 KiB walked 4 bytes at a time through a 32 KiB L1D with 64 B lines: A/line misses.
+        let mut h = single(LevelConfig::default_l1());
+        const BYTES: u32 = 4096;
+        for a in (0..BYTES).step_by(4) {
+            h.access(0x1000 + a, 4, AccessKind::Load);
+        }
+        let l = l1d(&h);
+        assert_eq!(l.misses, (BYTES / 64) as u64);
+        let t = l.three_c.unwrap();
+        assert_eq!((t.compulsory, t.capacity, t.conflict), (64, 0, 0));
+    }
+
+    #[test]
+    fn stride_of_sets_times_line_conflicts_in_one_set() {
+        // 64 sets × 64 B = 4 KiB stride: every address maps to set 0. Ten lines > 8 ways,
+        // swept 3 times: every access misses; the first sweep is compulsory, the rest conflict
+        // (ten lines fit easily in a fully associative 512-line cache).
+        let mut h = single(LevelConfig::default_l1());
+        for _ in 0..3 {
+            for i in 0..10u32 {
+                h.access(i * 4096, 4, AccessKind::Load);
+            }
+        }
+        let l = l1d(&h);
+        assert_eq!(l.misses, 30);
+        let t = l.three_c.unwrap();
+        assert_eq!((t.compulsory, t.capacity, t.conflict), (10, 0, 20));
+    }
+
+    #[test]
+    fn working_set_twice_the_cache_misses_for_capacity() {
+        // 64 KiB swept twice through a 32 KiB cache: LRU keeps nothing useful, so the second
+        // sweep's 1024 misses are all capacity misses.
+        let mut h = single(LevelConfig::default_l1());
+        for _ in 0..2 {
+            for a in (0..64 << 10).step_by(64) {
+                h.access(a, 4, AccessKind::Load);
+            }
+        }
+        let l = l1d(&h);
+        assert_eq!(l.misses, 2048);
+        let t = l.three_c.unwrap();
+        assert_eq!((t.compulsory, t.capacity, t.conflict), (1024, 1024, 0));
+    }
+
+    #[test]
+    fn text_table_names_every_level() {
+        let mut h = Hierarchy::new(&HierarchyConfig::default()).unwrap();
+        h.access(0, 4, AccessKind::Fetch);
+        h.access(64, 4, AccessKind::Amo);
+        h.access(128, 4, AccessKind::Ptw);
+        let text = h.stats().to_text();
+        for needle in [
+            "L1I", "L1D", "L2", "L3", "RAM", "32K", "256K", "4M", "amo 1/1", "ptw 1/1",
+        ] {
+            assert!(text.contains(needle), "{needle} missing from\n{text}");
+        }
+    }
+}
