@@ -7,21 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-static long raw_syscall6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
-{
-    register long x10 __asm__("a0") = a0;
-    register long x11 __asm__("a1") = a1;
-    register long x12 __asm__("a2") = a2;
-    register long x13 __asm__("a3") = a3;
-    register long x14 __asm__("a4") = a4;
-    register long x15 __asm__("a5") = a5;
-    register long x17 __asm__("a7") = nr;
-    __asm__ volatile("ecall"
-                     : "+r"(x10)
-                     : "r"(x11), "r"(x12), "r"(x13), "r"(x14), "r"(x15), "r"(x17)
-                     : "memory");
-    return x10;
-}
+#include "raw_syscall.h"
 
 enum { SYS_munmap = 215, SYS_mmap = 222 };
 enum { PROT_RWX = 7, MAP_PRIVATE_ANON = 0x22 };
@@ -32,7 +18,7 @@ static const uint32_t RET = 0x00008067u; // jalr zero, 0(ra)
 
 int main(void)
 {
-    long page = raw_syscall6(SYS_mmap, 0, 4096, PROT_RWX, MAP_PRIVATE_ANON, -1, 0);
+    long page = sys6(SYS_mmap, 0, 4096, PROT_RWX, MAP_PRIVATE_ANON, -1, 0);
     if (page < 0 && page > -4096) {
         printf("mmap failed: %ld\n", page);
         return 1;
@@ -52,6 +38,6 @@ int main(void)
         total += got;
     }
     printf("200 rewrites executed, sum %ld\n", total);
-    printf("munmap: %ld\n", raw_syscall6(SYS_munmap, page, 4096, 0, 0, 0, 0));
+    printf("munmap: %ld\n", sys6(SYS_munmap, page, 4096, 0, 0, 0, 0));
     return 0;
 }

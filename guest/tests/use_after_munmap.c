@@ -6,21 +6,7 @@
 // rvscope-exit: 139
 #include <stdio.h>
 
-static long sys6(long nr, long a0, long a1, long a2, long a3, long a4, long a5)
-{
-    register long x10 __asm__("a0") = a0;
-    register long x11 __asm__("a1") = a1;
-    register long x12 __asm__("a2") = a2;
-    register long x13 __asm__("a3") = a3;
-    register long x14 __asm__("a4") = a4;
-    register long x15 __asm__("a5") = a5;
-    register long x17 __asm__("a7") = nr;
-    __asm__ volatile("ecall"
-                     : "+r"(x10)
-                     : "r"(x11), "r"(x12), "r"(x13), "r"(x14), "r"(x15), "r"(x17)
-                     : "memory");
-    return x10;
-}
+#include "raw_syscall.h"
 
 enum { SYS_munmap = 215, SYS_mmap = 222, PAGE = 4096 };
 
