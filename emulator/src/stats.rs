@@ -126,13 +126,6 @@ impl Stats {
     /// The human-readable table `--stats` prints.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
-        let pct = |n: u64, d: u64| {
-            if d == 0 {
-                0.0
-            } else {
-                100.0 * n as f64 / d as f64
-            }
-        };
         let _ = writeln!(s, "== rvscope statistics ==");
         let _ = writeln!(s, "instructions  {:>14}", self.instructions);
         let _ = writeln!(
@@ -153,7 +146,7 @@ impl Stats {
                 let _ = writeln!(
                     s,
                     "  {class:<8} {n:>14}  {:>5.1}%",
-                    pct(*n, self.instructions)
+                    percent(*n, self.instructions)
                 );
             }
         }
@@ -181,5 +174,14 @@ impl Stats {
         }
         let _ = writeln!(s, "  {:<8} {tl:>14} {ts:>14} {tf:>12}", "total");
         s
+    }
+}
+
+/// `n` as a percentage of `total` (0 when `total` is 0), for the statistics tables.
+pub fn percent(n: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        100.0 * n as f64 / total as f64
     }
 }

@@ -555,18 +555,9 @@ impl FullyAssocLru {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mem::replacement::Policy;
 
     fn level(sets: u32, ways: u32, line: u32) -> LevelConfig {
-        LevelConfig {
-            sets,
-            ways,
-            line_bytes: line,
-            policy: Policy::Lru,
-            write: WritePolicy::WriteBack,
-            alloc: AllocPolicy::WriteAllocate,
-            latency_cycles: 1,
-        }
+        LevelConfig::lru_write_back(sets, ways, line, 1)
     }
 
     const LOAD: Traffic = Traffic::Hart(AccessKind::Load);

@@ -82,6 +82,20 @@ pub struct LevelConfig {
 }
 
 impl LevelConfig {
+    /// A level of `sets × ways` lines of `line_bytes`, LRU, write-back, write-allocate (not
+    /// validated: callers that take user input use [`LevelConfig::from_size`] or the parsers).
+    pub fn lru_write_back(sets: u32, ways: u32, line_bytes: u32, latency_cycles: u32) -> Self {
+        LevelConfig {
+            sets,
+            ways,
+            line_bytes,
+            policy: Policy::Lru,
+            write: WritePolicy::WriteBack,
+            alloc: AllocPolicy::WriteAllocate,
+            latency_cycles,
+        }
+    }
+
     /// A level of `size_bytes` with `ways` ways and `line_bytes` lines, LRU, write-back,
     /// write-allocate. Fails if the size is not `sets × ways × line` with `sets` a power of two.
     pub fn from_size(
@@ -99,15 +113,7 @@ impl LevelConfig {
         }
         let sets = u32::try_from(size_bytes / per_set)
             .map_err(|_| Error::Config(format!("{name}: size {size_bytes} is too large")))?;
-        let level = LevelConfig {
-            sets,
-            ways,
-            line_bytes,
-            policy: Policy::Lru,
-            write: WritePolicy::WriteBack,
-            alloc: AllocPolicy::WriteAllocate,
-            latency_cycles,
-        };
+        let level = LevelConfig::lru_write_back(sets, ways, line_bytes, latency_cycles);
         level.validate(name)?;
         Ok(level)
     }

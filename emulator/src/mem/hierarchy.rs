@@ -262,13 +262,6 @@ impl HierarchyStats {
     /// A small text table: one row per level, then the per-kind split of each level's traffic.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
-        let pct = |n: u64, d: u64| {
-            if d == 0 {
-                0.0
-            } else {
-                100.0 * n as f64 / d as f64
-            }
-        };
         let _ = writeln!(
             s,
             "{:<5} {:>9} {:>5} {:>5} {:<9} {:>12} {:>12} {:>12} {:>7} {:>11} {:>11} {:>11} {:>11} {:>11}",
@@ -297,7 +290,7 @@ impl HierarchyStats {
                 l.accesses,
                 l.hits,
                 l.misses,
-                pct(l.misses, l.accesses),
+                crate::stats::percent(l.misses, l.accesses),
                 three(|t| t.compulsory),
                 three(|t| t.capacity),
                 three(|t| t.conflict),
@@ -330,18 +323,9 @@ impl HierarchyStats {
 mod tests {
     use super::*;
     use crate::mem::cache_config::{AllocPolicy, LevelConfig};
-    use crate::mem::replacement::Policy;
 
     fn level(sets: u32, ways: u32, line: u32, latency: u32) -> LevelConfig {
-        LevelConfig {
-            sets,
-            ways,
-            line_bytes: line,
-            policy: Policy::Lru,
-            write: WritePolicy::WriteBack,
-            alloc: AllocPolicy::WriteAllocate,
-            latency_cycles: latency,
-        }
+        LevelConfig::lru_write_back(sets, ways, line, latency)
     }
 
     /// One data level (`l1d`), tiny L1I, no L2/L3, RAM latency 100.
