@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
+use crate::mem::cache_config::HierarchyConfig;
+use crate::mmu::tlb::TlbConfig;
 use crate::os::layout::DEFAULT_STACK_LIMIT;
 
 /// Default simulated RAM (DESIGN.md §6).
@@ -25,6 +27,40 @@ pub struct Config {
     pub fs_root: Option<PathBuf>,
     /// Environment strings `K=V` for the program.
     pub env: Vec<String>,
+    /// Which hardware models every access goes through.
+    pub timing: TimingMode,
+    /// Instruction TLB shape.
+    pub itlb: TlbConfig,
+    /// Data TLB shape.
+    pub dtlb: TlbConfig,
+    /// The cache hierarchy (used when `timing` models caches).
+    pub caches: HierarchyConfig,
+    /// Page-table-walk PTE reads go through the data cache hierarchy (DESIGN.md §4; default on).
+    pub ptw_through_cache: bool,
+}
+
+/// How much of the machine is modelled on every access.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TimingMode {
+    /// Translation through the real page tables, but no TLB or cache model: fastest.
+    Functional,
+    /// TLBs modelled (hits, misses, walks), no caches.
+    Tlb,
+    /// TLBs and the whole cache hierarchy (the default).
+    #[default]
+    Full,
+}
+
+impl TimingMode {
+    /// TLB lookups are modelled and counted.
+    pub fn models_tlb(self) -> bool {
+        !matches!(self, TimingMode::Functional)
+    }
+    /// Caches are modelled and counted.
+    pub fn models_caches(self) -> bool {
+        matches!(self, TimingMode::Full)
+    }
 }
 
 impl Default for Config {
@@ -36,6 +72,11 @@ impl Default for Config {
             max_insns: None,
             fs_root: None,
             env: Vec::new(),
+            timing: TimingMode::default(),
+            itlb: TlbConfig::default(),
+            dtlb: TlbConfig::default(),
+            caches: HierarchyConfig::default(),
+            ptw_through_cache: true,
         }
     }
 }
@@ -66,6 +107,7 @@ impl Config {
         if self.clock_hz == 0 {
             return Err(Error::Config("clock frequency must be positive".into()));
         }
+        self.caches.validate()?;
         Ok(())
     }
 }

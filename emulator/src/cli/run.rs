@@ -17,6 +17,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
         max_insns: args.max_insns,
         fs_root: args.fs_root.clone(),
         env: args.env.clone(),
+        ..Config::default()
     };
     if let Some(root) = &config.fs_root {
         if !root.is_dir() {
