@@ -9,7 +9,9 @@ use crate::hart::trap::{AccessKind, Exception};
 use crate::hart::Hart;
 use crate::isa::{self, Decoded, InsnClass};
 use crate::mem::access::Memory;
+use crate::mem::hierarchy::Hierarchy;
 use crate::mem::phys::{PhysMem, PAGE_SIZE};
+use crate::mmu::model::Tlbs;
 use crate::os::files::Files;
 use crate::os::kernel::{FatalFault, Kernel, Termination};
 use crate::os::layout::{STACK_GUARD_GAP, STACK_TOP};
@@ -105,6 +107,16 @@ impl Machine {
         }
         let entry = image.entry;
         let mut mem = Memory::new(PhysMem::new(config.ram_bytes));
+        let tlbs = config
+            .timing
+            .models_tlb()
+            .then(|| Tlbs::new(config.itlb, config.dtlb));
+        let caches = if config.timing.models_caches() {
+            Some(Hierarchy::new(&config.caches)?)
+        } else {
+            None
+        };
+        mem.set_models(tlbs, caches, config.ptw_through_cache);
         let mut process = Process::new(image, config.stack_bytes);
         let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.as_bytes().to_vec()).collect();
         let envp: Vec<Vec<u8>> = config.env.iter().map(|e| e.as_bytes().to_vec()).collect();
@@ -142,7 +154,12 @@ impl Machine {
             return done.clone();
         }
         let outcome = loop {
-            match self.burst(observer) {
+            let stop = if self.mem.models_fetch() {
+                self.burst::<O, true>(observer)
+            } else {
+                self.burst::<O, false>(observer)
+            };
+            match stop {
                 Stop::Limit => break Outcome::InsnLimit(self.hart.instret),
                 Stop::Exception(exc) => {
                     let pc = self.hart.pc;
@@ -174,9 +191,11 @@ impl Machine {
 
     /// The interpreter's inner loop: run decoded blocks until an exception needs the kernel or
     /// the instruction limit is reached. Counts are exact at every exit: `instret` and the mix
-    /// include exactly the instructions that completed.
+    /// include exactly the instructions that completed. With `MODEL`, every fetch also goes
+    /// through the modelled I-TLB (once per block entry; the block's later fetches are hits on
+    /// the same page) and the L1I (per instruction, where the MRU-line check makes it cheap).
     #[inline(never)]
-    fn burst<O: Observer>(&mut self, observer: &mut O) -> Stop {
+    fn burst<O: Observer, const MODEL: bool>(&mut self, observer: &mut O) -> Stop {
         let limit = self.config.max_insns.unwrap_or(u64::MAX);
         let hart = &mut self.hart;
         let mem = &mut self.mem;
@@ -187,14 +206,27 @@ impl Machine {
             if mem.has_stale_code() {
                 blocks.drop_stale(mem);
             }
+            // RAM offset of the page of `pc` (modelled runs only).
+            let page_off = if MODEL {
+                match mem.fetch_block(pc) {
+                    Ok(off) => off,
+                    Err(e) => break 'run Stop::Exception(e),
+                }
+            } else {
+                0
+            };
             let slot = match blocks.find(pc) {
                 Some(slot) => slot,
                 None => match blocks.block_at(pc, mem) {
                     Ok(Fetched::Block(slot)) => slot,
-                    Ok(Fetched::Uncached(c)) => {
+                    Ok(Fetched::Uncached) => {
                         if hart.instret >= limit {
                             break 'run Stop::Limit;
                         }
+                        let c = match mem.fetch_straddling(pc) {
+                            Ok(c) => c,
+                            Err(e) => break 'run Stop::Exception(e),
+                        };
                         match hart.execute(c.insn, c.raw, c.len, pc, mem) {
                             Ok(next) => {
                                 if O::ENABLED {
@@ -214,6 +246,8 @@ impl Machine {
             let insns = blocks.insns(slot);
             let len = insns.len();
             let budget = limit.saturating_sub(hart.instret);
+            // RAM offset of the block's first instruction (modelled runs only).
+            let block_off = page_off + (pc & (PAGE_SIZE - 1)) as usize;
             if (len as u64) <= budget {
                 // The common case: run the block until its end or a taken branch (a side exit).
                 // Each instruction's pc comes from its offset in the block, so consecutive
@@ -226,6 +260,9 @@ impl Machine {
                     let c = &insns[i];
                     let ipc = start.wrapping_add(c.offset as u32);
                     let fallthrough = ipc.wrapping_add(c.len as u32);
+                    if MODEL {
+                        mem.fetch_line(block_off + c.offset as usize, c.len as u32);
+                    }
                     match hart.execute(c.insn, c.raw, c.len, ipc, mem) {
                         Ok(next) => {
                             if O::ENABLED {
@@ -245,16 +282,28 @@ impl Machine {
                             for done in &insns[..i] {
                                 mix[done.class as usize] += 1;
                             }
+                            if MODEL {
+                                mem.itlb_same_page_fetches(i as u64);
+                            }
                             break 'run Stop::Exception(e);
                         }
                     }
                 }
                 hart.instret += done as u64;
                 blocks.count_exit(slot, done);
+                if MODEL {
+                    mem.itlb_same_page_fetches(done as u64 - 1);
+                }
             } else {
                 // The instruction limit falls inside this block: run up to it, one by one.
-                for c in insns.iter().take(budget as usize) {
+                for (i, c) in insns.iter().take(budget as usize).enumerate() {
                     let fallthrough = pc.wrapping_add(c.len as u32);
+                    if MODEL {
+                        if i > 0 {
+                            mem.itlb_same_page_fetches(1);
+                        }
+                        mem.fetch_line(block_off + c.offset as usize, c.len as u32);
+                    }
                     match hart.execute(c.insn, c.raw, c.len, pc, mem) {
                         Ok(next) => {
                             if O::ENABLED {
@@ -320,7 +369,7 @@ impl Machine {
 
     /// The mnemonic of the instruction at `pc`, if it can be read.
     fn mnemonic_at(&mut self, pc: u32) -> Option<String> {
-        let c = self.mem.fetch_uncached(pc).ok()?;
+        let c = self.mem.peek_insn(pc)?;
         let text = isa::disasm(
             &Decoded {
                 insn: c.insn,
@@ -376,7 +425,7 @@ impl Machine {
             }
             (Signal::Ill, _) => {
                 let raw = fault.exception.tval();
-                let text = self.mem.fetch_uncached(pc).ok().map(|c| {
+                let text = self.mem.peek_insn(pc).map(|c| {
                     isa::disasm(
                         &Decoded {
                             insn: c.insn,

@@ -9,7 +9,9 @@ use serde::Serialize;
 
 use crate::isa::InsnClass;
 use crate::machine::{Machine, Outcome};
+use crate::mem::hierarchy::HierarchyStats;
 use crate::mem::phys::PAGE_SIZE;
+use crate::mmu::model::{TlbModel, WalkStats};
 use crate::os::layout::Region;
 
 /// Version tag of the JSON statistics.
@@ -37,6 +39,48 @@ pub struct ExitInfo {
     pub signal: Option<&'static str>,
 }
 
+/// One modelled TLB.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TlbReport {
+    /// Entries.
+    pub entries: u32,
+    /// Ways (entries for fully associative).
+    pub ways: u32,
+    /// Accesses (one per fetch for the I-TLB, per load/store/AMO for the D-TLB).
+    pub accesses: u64,
+    /// Hits.
+    pub hits: u64,
+    /// Misses (each one starts a walk).
+    pub misses: u64,
+    /// `sfence.vma` operations applied (the kernel's after each unmap included).
+    pub flushes: u64,
+}
+
+impl TlbReport {
+    fn of(t: &TlbModel) -> TlbReport {
+        let s = t.stats();
+        TlbReport {
+            entries: t.config().entries(),
+            ways: t.config().ways(),
+            accesses: s.hits + s.misses,
+            hits: s.hits,
+            misses: s.misses,
+            flushes: s.flushes,
+        }
+    }
+}
+
+/// The MMU's figures (present unless the timing mode is functional).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MmuReport {
+    /// Instruction TLB.
+    pub itlb: TlbReport,
+    /// Data TLB.
+    pub dtlb: TlbReport,
+    /// Page-table walks.
+    pub walks: WalkStats,
+}
+
 /// All statistics of a run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Stats {
@@ -60,6 +104,14 @@ pub struct Stats {
     pub peak_resident_bytes: u64,
     /// Simulated RAM in bytes.
     pub ram_bytes: u64,
+    /// User pages mapped at the end.
+    pub resident_pages: u32,
+    /// Frames holding the process's page tables at the end.
+    pub page_table_frames: u32,
+    /// TLBs and walks (absent in the functional timing mode).
+    pub mmu: Option<MmuReport>,
+    /// The cache hierarchy (absent unless the timing mode models caches).
+    pub caches: Option<HierarchyStats>,
 }
 
 impl Stats {
@@ -114,12 +166,20 @@ impl Stats {
             exit,
             instructions: m.hart.instret,
             cycles: m.hart.cycles(),
-            timing: "functional",
+            timing: m.config().timing.name(),
             instruction_mix,
             regions,
             syscalls: m.kernel.syscalls,
             peak_resident_bytes: m.mem.ram.peak_frames_in_use() as u64 * PAGE_SIZE as u64,
             ram_bytes: m.mem.ram.frame_count() as u64 * PAGE_SIZE as u64,
+            resident_pages: m.mem.resident_user_pages(),
+            page_table_frames: m.mem.page_tables().map_or(0, |t| t.table_frames()),
+            mmu: m.mem.tlbs().map(|t| MmuReport {
+                itlb: TlbReport::of(&t.itlb),
+                dtlb: TlbReport::of(&t.dtlb),
+                walks: m.mem.walks,
+            }),
+            caches: m.mem.caches().map(|c| c.stats()),
         }
     }
 
@@ -173,6 +233,44 @@ impl Stats {
             }
         }
         let _ = writeln!(s, "  {:<8} {tl:>14} {ts:>14} {tf:>12}", "total");
+        let _ = writeln!(
+            s,
+            "resident      {:>10} pages   (+{} page-table frames)",
+            self.resident_pages, self.page_table_frames
+        );
+        if let Some(mmu) = &self.mmu {
+            let _ = writeln!(s, "-- TLBs --");
+            let _ = writeln!(
+                s,
+                "  {:<6} {:>9} {:>14} {:>12} {:>12} {:>8}",
+                "tlb", "entries", "accesses", "hits", "misses", "hit %"
+            );
+            for (name, t) in [("I-TLB", &mmu.itlb), ("D-TLB", &mmu.dtlb)] {
+                let shape = if t.ways == t.entries {
+                    format!("{}", t.entries)
+                } else {
+                    format!("{}:{}", t.entries, t.ways)
+                };
+                let _ = writeln!(
+                    s,
+                    "  {name:<6} {shape:>9} {:>14} {:>12} {:>12} {:>7.2}%",
+                    t.accesses,
+                    t.hits,
+                    t.misses,
+                    percent(t.hits, t.accesses)
+                );
+            }
+            let w = &mmu.walks;
+            let _ = writeln!(
+                s,
+                "  page walks {:>10}   PTE reads {:>10}   A/D updates {:>8}   faulting {:>6}",
+                w.walks, w.pte_reads, w.pte_writes, w.faults
+            );
+        }
+        if let Some(caches) = &self.caches {
+            let _ = writeln!(s, "-- caches --");
+            s.push_str(&caches.to_text());
+        }
         s
     }
 }

@@ -23,7 +23,7 @@ use crate::hart::trap::Exception;
 use crate::isa::{Insn, InsnClass};
 use crate::mem::access::{CachedInsn, Memory};
 use crate::mem::phys::{Frame, PAGE_SIZE};
-use crate::mmu::pagemap::{entry_frame, entry_ram_offset, EXEC, VALID};
+use crate::mmu::pagemap::{entry_frame, entry_ram_offset};
 
 /// Longest block, in instructions.
 const MAX_BLOCK_INSNS: usize = 64;
@@ -69,8 +69,9 @@ struct BlockInfo {
 pub enum Fetched {
     /// A cached block.
     Block(BlockSlot),
-    /// A single instruction that straddles two pages: executed without caching.
-    Uncached(CachedInsn),
+    /// A single instruction that straddles two pages: fetched and executed without caching
+    /// ([`Memory::fetch_straddling`]).
+    Uncached,
 }
 
 /// All decoded blocks, looked up by pc.
@@ -145,10 +146,7 @@ impl BlockCache {
             self.lookup[lookup_index(pc)] = slot;
             return Ok(Fetched::Block(slot));
         }
-        let entry = mem.map.entry(pc);
-        if entry & (VALID | EXEC) != (VALID | EXEC) {
-            return Err(Exception::FetchPageFault(pc));
-        }
+        let entry = mem.fetch_entry(pc)?;
         if self.garbage > MAX_ARENA_GARBAGE {
             self.drop_all();
         }
@@ -163,7 +161,7 @@ impl BlockCache {
             if !compressed && at as u64 + 4 > page_end {
                 // A 32-bit instruction straddling two pages.
                 if self.arena.len() == start {
-                    return mem.fetch_uncached(pc).map(Fetched::Uncached);
+                    return Ok(Fetched::Uncached);
                 }
                 break;
             }
@@ -211,7 +209,7 @@ impl BlockCache {
         self.lookup[lookup_index(pc)] = slot;
         self.by_pc.insert(pc, id);
         self.by_frame.entry(frame).or_default().push(id);
-        mem.mark_code_page(pc);
+        mem.mark_code_frame(entry);
         Ok(Fetched::Block(slot))
     }
 

@@ -61,11 +61,9 @@ impl Hart {
         macro_rules! amo {
             ($rd:expr, $rs1:expr, $rs2:expr, |$old:ident, $src:ident| $new:expr) => {{
                 let addr = x!($rs1);
-                mem.check_atomic(addr)?;
-                let $old = u32::from_le_bytes(mem.load::<4>(addr)?);
                 let $src = x!($rs2);
-                mem.store::<4>(addr, ($new).to_le_bytes())?;
-                set!($rd, $old);
+                let old = mem.amo(addr, |$old| $new)?;
+                set!($rd, old);
             }};
         }
 

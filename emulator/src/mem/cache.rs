@@ -375,6 +375,22 @@ pub struct LevelStats {
     pub writebacks: u64,
 }
 
+impl LevelStats {
+    /// Adds hits counted outside the level (the hierarchy's MRU fast path), per traffic class.
+    pub fn add_hits(&mut self, hits: &[u64; TRAFFIC_CLASSES]) {
+        for (name, &n) in TRAFFIC_NAMES.iter().zip(hits) {
+            if n == 0 {
+                continue;
+            }
+            let counts = self.by_kind.entry(name).or_default();
+            counts.accesses += n;
+            counts.hits += n;
+            self.accesses += n;
+            self.hits += n;
+        }
+    }
+}
+
 /// The 3C bookkeeping of a level: which lines were ever referenced, and a fully associative LRU
 /// cache of the same number of lines fed the same requests.
 #[derive(Clone, Debug)]

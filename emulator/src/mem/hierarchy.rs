@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::mem::cache::{AccessKind, Cache, LevelStats, Op, Traffic};
+use crate::mem::cache::{AccessKind, Cache, LevelStats, Op, Traffic, TRAFFIC_CLASSES};
 use crate::mem::cache_config::{HierarchyConfig, WritePolicy};
 
 /// Where an access was served.
@@ -62,10 +62,25 @@ const L1I: usize = 0;
 const L1D: usize = 1;
 /// Index of the first unified level.
 const UNIFIED: usize = 2;
+/// No line (line numbers of 32-bit addresses never reach it).
+const NO_LINE: u64 = u64::MAX;
 
 /// The cache hierarchy of one hart.
 #[derive(Clone, Debug)]
 pub struct Hierarchy {
+    /// Per L1 (instruction, data): the line the last access to it touched, or `NO_LINE`. Any
+    /// replacement policy leaves its state unchanged when the line it just used is used again,
+    /// and so do the 3C shadow and the seen-set; only the counters move. That makes a repeat a
+    /// counted hit without the lookup (DESIGN.md §10: "check MRU first; keep modeling exact").
+    mru_line: [u64; 2],
+    /// Per L1: a store to the MRU line changes nothing either (write-back, line already dirty).
+    mru_store_ok: [bool; 2],
+    /// Per L1: line shift.
+    l1_shift: [u32; 2],
+    /// Per L1: hit latency.
+    l1_latency: [u64; 2],
+    /// Per L1 and traffic class: hits on the MRU line, added to the level's counts on output.
+    mru_hits: [[u64; TRAFFIC_CLASSES]; 2],
     /// L1I, L1D, then the unified levels in order.
     levels: Vec<Cache>,
     /// What each entry of `levels` is called and where it sits.
@@ -100,6 +115,14 @@ impl Hierarchy {
             names.push(("L3", Level::L3));
         }
         Ok(Hierarchy {
+            mru_line: [NO_LINE; 2],
+            mru_store_ok: [false; 2],
+            l1_shift: [levels[L1I].line_shift(), levels[L1D].line_shift()],
+            l1_latency: [
+                u64::from(config.l1i.latency_cycles),
+                u64::from(config.l1d.latency_cycles),
+            ],
+            mru_hits: [[0; TRAFFIC_CLASSES]; 2],
             levels,
             names,
             ram_latency_cycles: config.ram_latency_cycles as u64,
@@ -133,6 +156,45 @@ impl Hierarchy {
             self.request(first, start, end, op, Traffic::Hart(kind))
         };
         AccessOutcome { served_by, cycles }
+    }
+
+    /// [`Hierarchy::access`] with the MRU check first: returns the cycles of the access. This is
+    /// what the interpreter calls on every fetch, load and store.
+    #[inline(always)]
+    pub fn access_fast(&mut self, paddr: u32, size: u32, kind: AccessKind) -> u64 {
+        let l1 = (kind != AccessKind::Fetch) as usize;
+        let shift = self.l1_shift[l1];
+        let line = u64::from(paddr >> shift);
+        let last = u64::from(paddr.wrapping_add(size - 1) >> shift);
+        if line == self.mru_line[l1] && last == line && (!kind.is_write() || self.mru_store_ok[l1])
+        {
+            self.mru_hits[l1][kind as usize] += 1;
+            return self.l1_latency[l1];
+        }
+        self.access_remembering(paddr, size, kind, l1, line, last)
+    }
+
+    #[inline(never)]
+    fn access_remembering(
+        &mut self,
+        paddr: u32,
+        size: u32,
+        kind: AccessKind,
+        l1: usize,
+        line: u64,
+        last: u64,
+    ) -> u64 {
+        let out = self.access(paddr, size, kind);
+        let cache = &self.levels[l1];
+        // The line stays MRU only if it is now in the L1 (a no-write-allocate miss leaves it out).
+        if line == last && cache.probe(line) {
+            self.mru_line[l1] = line;
+            self.mru_store_ok[l1] =
+                cache.config().write == WritePolicy::WriteBack && cache.is_dirty(line);
+        } else {
+            self.mru_line[l1] = NO_LINE;
+        }
+        out.cycles
     }
 
     /// Sends bytes `start..=end` to level `idx` (RAM past the last level); returns the deepest
@@ -228,6 +290,7 @@ impl Hierarchy {
     /// Writes every dirty line back and invalidates every level, top down (Dinero's flush
     /// record; later also `--ram` frame eviction).
     pub fn flush(&mut self) {
+        self.mru_line = [NO_LINE; 2];
         for idx in 0..self.levels.len() {
             let shift = self.levels[idx].line_shift();
             for line in self.levels[idx].flush() {
@@ -250,7 +313,14 @@ impl Hierarchy {
                 .levels
                 .iter()
                 .zip(&self.names)
-                .map(|(c, (name, _))| c.stats(name))
+                .enumerate()
+                .map(|(idx, (c, (name, _)))| {
+                    let mut stats = c.stats(name);
+                    if idx < UNIFIED {
+                        stats.add_hits(&self.mru_hits[idx]);
+                    }
+                    stats
+                })
                 .collect(),
             ram: self.ram,
             ram_latency_cycles: self.ram_latency_cycles as u32,

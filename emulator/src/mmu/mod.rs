@@ -4,6 +4,7 @@
 //! MMU's building blocks, tested on their own and not yet used by the interpreter.
 
 pub mod context;
+pub mod model;
 pub mod pagemap;
 pub mod sv32;
 pub mod tlb;

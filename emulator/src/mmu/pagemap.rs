@@ -1,8 +1,7 @@
 //! A flat, host-side page map: one 32-bit entry per 4 KiB virtual page of the 32-bit space.
 //!
-//! This stands in for the Sv32 page tables until the MMU issue: the kernel installs an entry when
-//! it resolves a page fault, and the hart's loads, stores and fetches check the permission bits
-//! here, raising the same page-fault exceptions a real walk would.
+//! The memory system caches the results of Sv32 walks here (see `mem::access`): a hit skips the
+//! walk's host work; the modelled TLBs are still looked up and counted.
 //!
 //! Entry layout: `frame << 12 | region << 8 | flags`.
 
@@ -76,6 +75,12 @@ impl PageMap {
     pub fn map(&mut self, vaddr: u32, frame: Frame, perms: Perms, region: Region) {
         self.entries[(vaddr >> PAGE_SHIFT) as usize] =
             (frame.0 << PAGE_SHIFT) | ((region as u32) << REGION_SHIFT) | perms.bits();
+    }
+
+    /// Sets the raw entry of the page holding `vaddr`.
+    #[inline]
+    pub fn set_entry(&mut self, vaddr: u32, entry: u32) {
+        self.entries[(vaddr >> PAGE_SHIFT) as usize] = entry;
     }
 
     /// Removes the mapping of the page at `vaddr`, returning its frame if it had one.

@@ -188,7 +188,7 @@ mod tests {
 
     use super::*;
     use crate::mem::phys::{PhysMem, PAGE_SIZE};
-    use crate::mmu::pagemap::{Perms, VALID};
+    use crate::mmu::pagemap::Perms;
     use crate::os::files::{SharedBuf, StdStream};
     use crate::os::layout::{Region, DEFAULT_STACK_LIMIT, KERNEL_BASE, STACK_TOP};
     use crate::os::loader::{ElfImage, Segment};
@@ -344,7 +344,7 @@ mod tests {
             MSG.len() as u32
         );
         assert_eq!(&r.stdout.lock().unwrap()[..], MSG);
-        assert!(r.mem.map.entry(DATA) & VALID != 0);
+        assert!(r.mem.user_frame(DATA).is_some());
         assert_eq!(
             r.kernel.process.paging.minor_faults[Region::Data as usize],
             1
@@ -366,12 +366,15 @@ mod tests {
         ];
         for (i, (exc, region)) in cases.into_iter().enumerate() {
             assert_eq!(r.trap(exc), None, "{exc:?}");
-            assert!(r.mem.map.entry(exc.tval()) & VALID != 0);
+            assert!(r.mem.user_frame(exc.tval()).is_some());
             assert_eq!(r.hart.pc, PC, "the instruction is retried");
             assert_eq!(r.hart.kernel_cycles, MINOR_FAULT_CYCLES * (i as u64 + 1));
             assert_eq!(r.kernel.process.paging.minor_faults[region as usize], 1);
         }
-        assert_eq!(r.mem.ram.frames_in_use(), 3);
+        assert_eq!(
+            r.mem.ram.frames_in_use() - r.mem.page_tables().unwrap().table_frames(),
+            3
+        );
         assert_eq!(r.kernel.syscalls, 0);
     }
 
@@ -432,13 +435,14 @@ mod tests {
                 "{exc:?}"
             );
             assert_eq!(r.hart.kernel_cycles, 0);
-            assert_eq!(r.mem.map.resident_pages(), 0);
+            assert_eq!(r.mem.resident_user_pages(), 0);
         }
     }
 
     #[test]
     fn out_of_memory_is_sigkill() {
-        let mut r = rig_with_ram(PAGE_SIZE as u64);
+        // One frame for data, two for the page tables.
+        let mut r = rig_with_ram(3 * PAGE_SIZE as u64);
         assert_eq!(r.trap(Exception::StorePageFault(STACK_TOP - 4)), None);
         let exc = Exception::StorePageFault(STACK_TOP - 4 - PAGE_SIZE);
         assert_eq!(

@@ -4,7 +4,7 @@
 use crate::hart::trap::AccessKind;
 use crate::mem::access::Memory;
 use crate::mem::phys::PAGE_SIZE;
-use crate::mmu::pagemap::{entry_ram_offset, Perms, VALID};
+use crate::mmu::pagemap::Perms;
 use crate::os::layout::{
     page_ceil, page_floor, Region, KERNEL_BASE, NULL_PAGE_END, STACK_GUARD_GAP, STACK_TOP,
 };
@@ -262,9 +262,10 @@ impl Process {
                 kind,
             });
         }
-        if mem.map.entry(vaddr) & VALID != 0 {
-            // Mapped and allowed, yet it faulted: cannot happen with this page map (permissions
-            // are the VMA's). Treat as a protection fault rather than loop forever.
+        if mem.user_frame(vaddr).is_some() {
+            // Mapped and allowed, yet it faulted: cannot happen with these page tables (the
+            // PTE's permissions are the VMA's). Treat as a protection fault rather than loop
+            // forever.
             return Err(FaultCause::Protection {
                 region: vma.region,
                 kind,
@@ -283,7 +284,14 @@ impl Process {
                 copy_segment_part(seg, page, bytes);
             }
         }
-        mem.map.map(page, frame, vma.perms, vma.region);
+        if mem
+            .map_user_page(page, frame, vma.perms, vma.region)
+            .is_err()
+        {
+            // No frame for the page's level-0 table.
+            mem.ram.free(frame);
+            return Err(FaultCause::OutOfMemory);
+        }
         self.paging.minor_faults[vma.region as usize] += 1;
         Ok(())
     }
@@ -292,8 +300,7 @@ impl Process {
     fn unmap_range(mem: &mut Memory, start: u32, end: u64) {
         let mut page = start as u64;
         while page < end {
-            if let Some(frame) = mem.map.unmap(page as u32) {
-                mem.frame_released(frame);
+            if let Some(frame) = mem.unmap_user_page(page as u32) {
                 mem.ram.free(frame);
             }
             page += PAGE_SIZE as u64;
@@ -561,12 +568,16 @@ impl KernelAccess<'_> {
         if !vma.allows(kind) {
             return Err(BadUserAddr(vaddr));
         }
-        if self.mem.map.entry(vaddr) & VALID == 0 {
-            self.process
-                .map_page(self.mem, vaddr, &vma)
-                .map_err(|_| BadUserAddr(vaddr))?;
-        }
-        Ok(entry_ram_offset(self.mem.map.entry(vaddr), vaddr))
+        let frame = match self.mem.user_frame(vaddr) {
+            Some(frame) => frame,
+            None => {
+                self.process
+                    .map_page(self.mem, vaddr, &vma)
+                    .map_err(|_| BadUserAddr(vaddr))?;
+                self.mem.user_frame(vaddr).ok_or(BadUserAddr(vaddr))?
+            }
+        };
+        Ok(frame.offset() + (vaddr & (PAGE_SIZE - 1)) as usize)
     }
 }
 
@@ -591,7 +602,7 @@ impl UserMemory for KernelAccess<'_> {
             let off = self.ram_offset(addr, AccessKind::Store)?;
             // The kernel writing into a page holding decoded code (e.g. read() into a buffer on a
             // RWX page) makes the decoded copy stale.
-            self.mem.code_written(addr);
+            self.mem.user_page_written(addr);
             self.mem.ram.bytes_mut()[off..off + chunk].copy_from_slice(&data[done..done + chunk]);
             done += chunk;
         }
@@ -682,6 +693,11 @@ mod tests {
         (Process::new(image(), stack), Memory::new(PhysMem::new(ram)))
     }
 
+    /// Frames in use for data (page tables not counted).
+    fn data_frames(mem: &Memory) -> u32 {
+        mem.ram.frames_in_use() - mem.page_tables().unwrap().table_frames()
+    }
+
     fn vma(start: u32, end: u64, perms: Perms, region: Region, backing: Backing) -> Vma {
         Vma {
             start,
@@ -711,12 +727,12 @@ mod tests {
     }
 
     fn mapped(mem: &Memory, vaddr: u32) -> bool {
-        mem.map.entry(vaddr) & VALID != 0
+        mem.user_frame(vaddr).is_some()
     }
 
     /// The bytes of the (mapped) page holding `vaddr`.
     fn page_bytes(mem: &Memory, vaddr: u32) -> Vec<u8> {
-        let off = entry_ram_offset(mem.map.entry(vaddr), page_floor(vaddr));
+        let off = mem.user_frame(vaddr).expect("mapped").offset();
         mem.ram.bytes()[off..off + PAGE as usize].to_vec()
     }
 
@@ -940,8 +956,8 @@ mod tests {
                 assert_eq!(p.handle_page_fault(&mut mem, addr, kind), Err(want));
             }
         }
-        assert_eq!(mem.ram.frames_in_use(), 0);
-        assert_eq!(mem.map.resident_pages(), 0);
+        assert_eq!(data_frames(&mem), 0);
+        assert_eq!(mem.resident_user_pages(), 0);
     }
 
     // ---- demand paging ----
@@ -959,14 +975,16 @@ mod tests {
         for (addr, kind, perms, region) in cases {
             let (mut p, mut mem) = setup();
             assert_eq!(p.handle_page_fault(&mut mem, addr, kind), Ok(()));
-            assert_eq!(mem.map.resident_pages(), 1, "{addr:#x}");
-            assert_eq!(mem.ram.frames_in_use(), 1);
-            let entry = mem.map.entry(addr);
-            assert_eq!(entry & 0xf, perms.bits(), "{addr:#x}");
+            assert_eq!(mem.resident_user_pages(), 1, "{addr:#x}");
+            assert_eq!(data_frames(&mem), 1);
+            let pte = mem.user_pte(addr).unwrap();
+            assert!(pte.user() && !pte.accessed() && !pte.dirty(), "{addr:#x}");
             assert_eq!(
-                crate::mmu::pagemap::entry_region_index(entry),
-                region as usize
+                (pte.readable(), pte.writable(), pte.executable()),
+                (perms.read, perms.write, perms.exec),
+                "{addr:#x}"
             );
+            assert_eq!(mem.page_region(addr), region);
             assert!(!mapped(&mem, page_floor(addr).wrapping_sub(1)));
             assert!(!mapped(&mem, page_floor(addr) + PAGE));
             let mut want = [0u64; Region::COUNT];
@@ -1030,7 +1048,7 @@ mod tests {
         let (mut p, mut mem) = setup_with(DEFAULT_STACK_LIMIT, 64 << 10);
         let a = mmap(&mut p, PAGE) as u32;
         touch(&mut p, &mut mem, a).unwrap();
-        let off = entry_ram_offset(mem.map.entry(a), a);
+        let off = mem.user_frame(a).unwrap().offset();
         mem.ram.bytes_mut()[off..off + 16].fill(0xee);
         assert_eq!(p.sys_munmap(&mut mem, a, PAGE), 0);
         touch(&mut p, &mut mem, 0x16000).unwrap();
@@ -1086,7 +1104,7 @@ mod tests {
             );
         }
         assert_eq!(
-            mem.map.resident_pages(),
+            mem.resident_user_pages(),
             1,
             "only the allowed read mapped a page"
         );
@@ -1107,7 +1125,8 @@ mod tests {
 
     #[test]
     fn out_of_frames_is_out_of_memory() {
-        let (mut p, mut mem) = setup_with(DEFAULT_STACK_LIMIT, 2 * PAGE as u64);
+        // Two frames for data, two for the page tables (the root and the stack's table).
+        let (mut p, mut mem) = setup_with(DEFAULT_STACK_LIMIT, 4 * PAGE as u64);
         touch(&mut p, &mut mem, STACK_TOP - 1).unwrap();
         touch(&mut p, &mut mem, STACK_TOP - 1 - PAGE).unwrap();
         assert_eq!(
@@ -1137,16 +1156,16 @@ mod tests {
         assert_eq!(p.sys_brk(&mut mem, new), new);
         assert_eq!(p.brk(), new);
         assert!(p.vmas().contains(&heap_vma(BRK_START, new as u64)));
-        assert_eq!(mem.ram.frames_in_use(), 0, "heap pages are lazy");
+        assert_eq!(data_frames(&mem), 0, "heap pages are lazy");
         for page in (BRK_START..new).step_by(PAGE as usize) {
             touch(&mut p, &mut mem, page + 8).unwrap();
         }
-        assert_eq!(mem.ram.frames_in_use(), 256);
+        assert_eq!(data_frames(&mem), 256);
         assert_eq!(p.paging.minor_faults[Region::Heap as usize], 256);
         assert_eq!(touch(&mut p, &mut mem, new), Err(FaultCause::Unmapped));
         // A request below the start leaves the break alone.
         assert_eq!(p.sys_brk(&mut mem, 0x10000), new);
-        assert_eq!(mem.ram.frames_in_use(), 256);
+        assert_eq!(data_frames(&mem), 256);
     }
 
     #[test]
@@ -1159,7 +1178,7 @@ mod tests {
         }
         let half = BRK_START + (1 << 19);
         assert_eq!(p.sys_brk(&mut mem, half), half);
-        assert_eq!(mem.ram.frames_in_use(), 128);
+        assert_eq!(data_frames(&mem), 128);
         assert!(mapped(&mem, half - 1));
         assert!(!mapped(&mem, half));
         assert!(!mapped(&mem, big - 1));
@@ -1167,7 +1186,7 @@ mod tests {
         assert_eq!(touch(&mut p, &mut mem, half), Err(FaultCause::Unmapped));
         // Back to the start: the heap VMA disappears, every frame is free again.
         assert_eq!(p.sys_brk(&mut mem, BRK_START), BRK_START);
-        assert_eq!(mem.ram.frames_in_use(), 0);
+        assert_eq!(data_frames(&mem), 0);
         assert!(p.vmas().iter().all(|v| v.region != Region::Heap));
         // And it can grow again, with zeroed pages.
         assert_eq!(p.sys_brk(&mut mem, big), big);
@@ -1198,7 +1217,7 @@ mod tests {
             for page in (BRK_START as u64..end).step_by(PAGE as usize) {
                 touch(&mut p, &mut mem, page as u32).ok();
             }
-            assert_eq!(mem.ram.frames_in_use(), pages, "brk({req:#x})");
+            assert_eq!(data_frames(&mem), pages, "brk({req:#x})");
             assert_eq!(
                 touch(&mut p, &mut mem, end as u32),
                 Err(FaultCause::Unmapped)
@@ -1341,7 +1360,7 @@ mod tests {
         for i in 0..4 {
             touch(&mut p, &mut mem, a + i * PAGE).unwrap();
         }
-        assert_eq!(mem.ram.frames_in_use(), 4);
+        assert_eq!(data_frames(&mem), 4);
         assert_eq!(p.paging.minor_faults[Region::Mmap as usize], 4);
         assert_eq!(p.sys_munmap(&mut mem, a + PAGE, 2 * PAGE), 0);
         let maps: Vec<Vma> = p
@@ -1357,16 +1376,16 @@ mod tests {
                 mmap_vma(a + 3 * PAGE, (a + 4 * PAGE) as u64)
             ]
         );
-        assert_eq!(mem.ram.frames_in_use(), 2);
+        assert_eq!(data_frames(&mem), 2);
         let resident: Vec<bool> = (0..4).map(|i| mapped(&mem, a + i * PAGE)).collect();
         assert_eq!(resident, [true, false, false, true]);
         assert_eq!(touch(&mut p, &mut mem, a + PAGE), Err(FaultCause::Unmapped));
         // A length that is not a page multiple is rounded up; unmapping holes is fine.
         assert_eq!(p.sys_munmap(&mut mem, a, 1), 0);
         assert_eq!(p.sys_munmap(&mut mem, a, 1), 0);
-        assert_eq!(mem.ram.frames_in_use(), 1);
+        assert_eq!(data_frames(&mem), 1);
         assert_eq!(p.sys_munmap(&mut mem, a, 4 * PAGE), 0);
-        assert_eq!(mem.ram.frames_in_use(), 0);
+        assert_eq!(data_frames(&mem), 0);
         assert!(p.vmas().iter().all(|v| v.region != Region::Mmap));
     }
 
@@ -1391,7 +1410,7 @@ mod tests {
             maps,
             [(b, (b + PAGE) as u64), (a + PAGE, (a + 2 * PAGE) as u64)]
         );
-        assert_eq!(mem.ram.frames_in_use(), 2);
+        assert_eq!(data_frames(&mem), 2);
     }
 
     #[test]
@@ -1406,11 +1425,11 @@ mod tests {
                 "{addr:#x}+{len:#x}"
             );
         }
-        assert_eq!(mem.ram.frames_in_use(), 1);
+        assert_eq!(data_frames(&mem), 1);
         assert_eq!(p.vma_at(a).map(|v| v.end), Some((a + 2 * PAGE) as u64));
         // Huge lengths do not overflow.
         assert_eq!(p.sys_munmap(&mut mem, 0xFFFF_F000, 0xFFFF_FFFF), 0);
-        assert_eq!(mem.ram.frames_in_use(), 1);
+        assert_eq!(data_frames(&mem), 1);
     }
 
     #[test]
@@ -1422,7 +1441,7 @@ mod tests {
         let before = p.vmas().to_vec();
         assert_eq!(p.sys_munmap(&mut mem, TEXT, 0x10_0000), 0);
         assert_eq!(p.vmas(), &before[..]);
-        assert_eq!(mem.ram.frames_in_use(), 2);
+        assert_eq!(data_frames(&mem), 2);
     }
 
     #[test]
@@ -1652,7 +1671,7 @@ mod tests {
                 "{addr:#x}"
             );
         }
-        assert_eq!(ua.mem.map.resident_pages(), 0, "nothing was faulted in");
+        assert_eq!(ua.mem.resident_user_pages(), 0, "nothing was faulted in");
         // Readable but not writable text can be read.
         ua.copy_from_user(TEXT, &mut buf).unwrap();
         assert_eq!(buf[1], pattern(0x10, 1));
@@ -1675,8 +1694,9 @@ mod tests {
         let rwx = p.sys_mmap(0, PAGE, 7, ANON_PRIVATE, u32::MAX) as u32;
         p.handle_page_fault(&mut mem, rwx, AccessKind::Fetch)
             .unwrap();
-        mem.mark_code_page(rwx);
         let _ = mem.take_stale_code();
+        let entry = mem.fetch_entry(rwx).unwrap();
+        mem.mark_code_frame(entry);
         let mut ua = KernelAccess {
             process: &mut p,
             mem: &mut mem,
@@ -1684,11 +1704,12 @@ mod tests {
         ua.copy_to_user(rwx + 8, &[0x13, 0, 0, 0]).unwrap();
         assert!(mem.has_stale_code());
         let (frames, all) = mem.take_stale_code();
-        assert_eq!(
-            frames,
-            [crate::mmu::pagemap::entry_frame(mem.map.entry(rwx))]
-        );
+        assert_eq!(frames, [mem.user_frame(rwx).unwrap()]);
         assert!(!all);
         assert_eq!(mem.map.entry(rwx) & crate::mmu::pagemap::DECODED, 0);
+        assert!(
+            mem.user_pte(rwx).unwrap().dirty(),
+            "the kernel's write dirtied the page"
+        );
     }
 }
