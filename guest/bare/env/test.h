@@ -179,8 +179,8 @@
 .endm
 
 /* EXPECT_M_ILLEGAL label — one M trap: illegal instruction at label, mtval =
- * the instruction's bits (§3.1.16 allows 0 or the bits; QEMU 7.2 and rvscope
- * write the bits). */
+ * the instruction's bits (§3.1.16 allows 0 or the bits; QEMU 7.2 writes the
+ * bits, so rvscope must too). */
 .macro EXPECT_M_ILLEGAL label
     LOAD_INSN t4, \label
     ASSERT_TI TI_S_COUNT, 0
