@@ -3,6 +3,7 @@
 #
 # Every guest/{examples,tests,bench}/*.c becomes OUTDIR/<dir>/<name>.elf
 # (OUTDIR defaults to <repo>/target/guest), built with toolchain/rv32-cc.
+# Then toolchain/build-bare.sh builds guest/bare into OUTDIR/bare.
 #
 # Per-file directives (lines anywhere in the file, see guest/README.md):
 #   // rvscope-cflags: -O0      compiler flags instead of the default -O2 -g
@@ -94,3 +95,6 @@ for sub in examples tests bench; do
 done
 
 log "${built} built, ${fresh} up to date (in ${OUTDIR})"
+
+# The bare-metal tests (guest/bare, no C library) have their own script.
+"${TOOLCHAIN_DIR}/build-bare.sh" "${OUTDIR}"
