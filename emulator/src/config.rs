@@ -185,8 +185,8 @@ impl Config {
     /// `path` and the key (or line).
     pub fn apply_toml_file(&mut self, path: &Path) -> Result<()> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Config(format!("{origin}: {e}")))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::Config(format!("{origin}: {e}")))?;
         self.apply_toml(&text, &origin)
     }
 
@@ -224,12 +224,11 @@ impl Config {
         let env: Vec<String> = self.env.iter().map(|e| string_value(e)).collect();
         writeln!(out, "env = [{}]", env.join(", "))?;
         match &self.fs_root {
-            Some(dir) => writeln!(
+            Some(dir) => writeln!(out, "fs-root = {}", string_value(&dir.to_string_lossy()))?,
+            None => writeln!(
                 out,
-                "fs-root = {}",
-                string_value(&dir.to_string_lossy())
+                "# fs-root = \"DIR\"  (absent: the program cannot open files)"
             )?,
-            None => writeln!(out, "# fs-root = \"DIR\"  (absent: the program cannot open files)")?,
         }
         writeln!(out, "timing = \"{}\"", self.timing)?;
         writeln!(out, "itlb = \"{}\"", self.itlb)?;
@@ -640,6 +639,152 @@ mod tests {
         }
         for bad in ["", "M", "8X", "-1", "99999999999999999999", "1.5M"] {
             assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn formatted_sizes_read_back() {
+        for (bytes, text) in [
+            (32 << 10, "32K"),
+            (8 << 20, "8M"),
+            (2 << 30, "2G"),
+            (1536 << 10, "1536K"),
+            (1000, "1000"),
+            (0, "0"),
+        ] {
+            assert_eq!(format_size(bytes), text);
+            assert_eq!(parse_size(text), Ok(bytes));
+        }
+    }
+
+    #[test]
+    fn timing_words() {
+        for m in [TimingMode::Functional, TimingMode::Tlb, TimingMode::Full] {
+            assert_eq!(m.to_string().parse(), Ok(m));
+        }
+        assert_eq!("FULL".parse(), Ok(TimingMode::Full));
+        assert!("fast".parse::<TimingMode>().unwrap_err().contains("'fast'"));
+    }
+
+    #[test]
+    fn env_entries_merge_by_key() {
+        assert!(parse_env_entry("A=1").is_ok());
+        assert!(parse_env_entry("A=").is_ok());
+        assert!(parse_env_entry("=1").is_err());
+        assert!(parse_env_entry("A").is_err());
+        let mut env = vec!["A=1".to_owned(), "B=2".to_owned()];
+        merge_env(&mut env, &["A=9".to_owned(), "C=3".to_owned()]);
+        assert_eq!(env, ["B=2", "A=9", "C=3"]);
+    }
+
+    fn from_toml(text: &str) -> Result<Config> {
+        let mut c = Config::default();
+        c.apply_toml(text, "t.toml")?;
+        Ok(c)
+    }
+
+    #[test]
+    fn toml_sets_what_it_names_and_keeps_the_rest() {
+        let c = from_toml(
+            r#"
+            ram = "16M"
+            stack-size = 65536
+            max-insns = 1000
+            env = ["X=1"]
+            timing = "tlb"
+            itlb = 64
+            dtlb = "16:4"
+            ptw-through-cache = false
+            [caches]
+            seed = 7
+            l3 = "none"
+            [caches.l1d]
+            size = "8K"
+            ways = 2
+            policy = "tree-plru"
+            write = "through"
+            alloc = "no-write"
+            [caches.l2]
+            latency = 20
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.ram_bytes, 16 << 20);
+        assert_eq!(c.stack_bytes, 64 << 10);
+        assert_eq!(c.max_insns, Some(1000));
+        assert_eq!(c.env, ["X=1"]);
+        assert_eq!(c.timing, TimingMode::Tlb);
+        assert_eq!((c.itlb.entries(), c.itlb.ways()), (64, 64));
+        assert_eq!((c.dtlb.entries(), c.dtlb.ways()), (16, 4));
+        assert!(!c.ptw_through_cache);
+        assert_eq!(c.caches.seed, 7);
+        assert!(c.caches.l3.is_none());
+        let l1d = c.caches.l1d;
+        assert_eq!((l1d.sets, l1d.ways, l1d.line_bytes), (64, 2, 64));
+        assert_eq!(l1d.policy, crate::mem::replacement::Policy::TreePlru);
+        assert_eq!(l1d.write, WritePolicy::WriteThrough);
+        assert_eq!(l1d.alloc, AllocPolicy::NoWriteAllocate);
+        assert_eq!(l1d.latency_cycles, 4, "unset keys keep the default");
+        let l2 = c.caches.l2.unwrap();
+        assert_eq!((l2.size_bytes(), l2.latency_cycles), (256 << 10, 20));
+        // Untouched settings are the defaults.
+        assert_eq!(c.clock_hz, DEFAULT_CLOCK_HZ);
+        assert_eq!(c.caches.l1i, LevelConfig::default_l1());
+    }
+
+    #[test]
+    fn to_toml_round_trips() {
+        let mut c = from_toml("[caches]\nl2 = \"none\"\n").unwrap();
+        c.max_insns = Some(u64::MAX);
+        c.caches.seed = u64::MAX;
+        c.env = vec!["Q=\"quoted\" \\ value".into(), "E=".into()];
+        c.fs_root = Some(PathBuf::from("/tmp/a dir"));
+        c.caches.l1i = LevelConfig::from_size("L1I", 3 << 10, 3, 64, 2).unwrap();
+        let text = c.to_toml();
+        assert!(text.starts_with("# "), "{text}");
+        assert!(text.contains("l2 = \"none\""), "{text}");
+        assert_eq!(from_toml(&text).unwrap(), c, "{text}");
+        let d = Config::default();
+        assert_eq!(from_toml(&d.to_toml()).unwrap(), d);
+    }
+
+    #[test]
+    fn toml_errors_name_file_and_key() {
+        for (text, want) in [
+            ("bogus = 1", "t.toml:1: unknown field `bogus`"),
+            ("ram = \"8X\"", "t.toml: ram: invalid size '8X'"),
+            ("ram = \"4G\"", "t.toml: ram 4G is out of range"),
+            (
+                "stack-size = \"8G\"",
+                "t.toml: stack-size: 8G is out of range",
+            ),
+            (
+                "\n\n[caches.l1d]\nways = -1",
+                "t.toml:4: ways: invalid value",
+            ),
+            (
+                "[caches.l1d]\nsize = \"48K\"",
+                "t.toml: [caches.l1d] size: size 48K gives 96 sets",
+            ),
+            (
+                "[caches.l1i]\nline = 96",
+                "t.toml: [caches.l1i] line: line size 96",
+            ),
+            (
+                "[caches.l3]\nways = 0",
+                "t.toml: [caches.l3] ways: a cache needs at least one way",
+            ),
+            ("[caches]\nl1d = \"none\"", "t.toml:2: l1d: invalid type"),
+            ("[caches]\nl2 = \"off\"", "t.toml:2: l2: invalid value"),
+            ("[caches.l2]\nsets = 4", "t.toml:2: unknown field `sets`"),
+            ("dtlb = \"64:3\"", "t.toml: dtlb: TLB ways 3"),
+            ("ram =", "t.toml:1:"),
+        ] {
+            let e = from_toml(text).unwrap_err();
+            assert_eq!(e.exit_code(), 125);
+            let e = e.to_string();
+            assert!(e.starts_with(want), "{text:?}: {e}");
+            assert_eq!(e.lines().count(), 1, "{e}");
         }
     }
 

@@ -70,33 +70,33 @@ macro_rules! level_args {
         #[derive(Clone, Debug, Default, Args)]
         #[command(next_help_heading = "Cache levels (long forms)")]
         pub struct $name {
-            #[doc = concat!($level, " size (e.g. 32K, 1M).")]
-            #[arg(id = concat!($prefix, "-size"), long = concat!($prefix, "-size"),
-                  value_name = "SIZE", value_parser = parse_size)]
+            #[arg(help = concat!($level, " size (e.g. 32K, 1M)"),
+                          id = concat!($prefix, "-size"), long = concat!($prefix, "-size"),
+                                  value_name = "SIZE", value_parser = parse_size)]
             pub size: Option<u64>,
-            #[doc = concat!($level, " associativity.")]
-            #[arg(id = concat!($prefix, "-ways"), long = concat!($prefix, "-ways"),
-                  value_name = "N")]
+            #[arg(help = concat!($level, " associativity"),
+                          id = concat!($prefix, "-ways"), long = concat!($prefix, "-ways"),
+                                  value_name = "N")]
             pub ways: Option<u32>,
-            #[doc = concat!($level, " line size in bytes.")]
-            #[arg(id = concat!($prefix, "-line"), long = concat!($prefix, "-line"),
-                  value_name = "BYTES")]
+            #[arg(help = concat!($level, " line size in bytes"),
+                          id = concat!($prefix, "-line"), long = concat!($prefix, "-line"),
+                                  value_name = "BYTES")]
             pub line: Option<u32>,
-            #[doc = concat!($level, " replacement policy: lru, fifo, random, tree-plru.")]
-            #[arg(id = concat!($prefix, "-policy"), long = concat!($prefix, "-policy"),
-                  value_name = "POLICY")]
+            #[arg(help = concat!($level, " replacement policy: lru, fifo, random, tree-plru"),
+                          id = concat!($prefix, "-policy"), long = concat!($prefix, "-policy"),
+                                  value_name = "POLICY")]
             pub policy: Option<Policy>,
-            #[doc = concat!($level, " write hit policy: back or through.")]
-            #[arg(id = concat!($prefix, "-write"), long = concat!($prefix, "-write"),
-                  value_name = "back|through")]
+            #[arg(help = concat!($level, " write hit policy: back or through"),
+                          id = concat!($prefix, "-write"), long = concat!($prefix, "-write"),
+                                  value_name = "back|through")]
             pub write: Option<WritePolicy>,
-            #[doc = concat!($level, " write miss policy: write or no-write (allocate).")]
-            #[arg(id = concat!($prefix, "-alloc"), long = concat!($prefix, "-alloc"),
-                  value_name = "write|no-write")]
+            #[arg(help = concat!($level, " write miss policy: write or no-write (allocate)"),
+                          id = concat!($prefix, "-alloc"), long = concat!($prefix, "-alloc"),
+                                  value_name = "write|no-write")]
             pub alloc: Option<AllocPolicy>,
-            #[doc = concat!($level, " hit latency in cycles.")]
-            #[arg(id = concat!($prefix, "-latency"), long = concat!($prefix, "-latency"),
-                  value_name = "CYCLES")]
+            #[arg(help = concat!($level, " hit latency in cycles"),
+                          id = concat!($prefix, "-latency"), long = concat!($prefix, "-latency"),
+                                  value_name = "CYCLES")]
             pub latency: Option<u32>,
         }
 
@@ -158,17 +158,14 @@ pub struct CacheArgs {
     /// Skip the compulsory/capacity/conflict classification (faster).
     #[arg(long)]
     pub no_3c: bool,
+    // The per-level long forms.
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub l1i: L1iArgs,
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub l1d: L1dArgs,
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub l2_level: L2Args,
     #[command(flatten)]
-    #[allow(missing_docs)]
     pub l3_level: L3Args,
 }
 

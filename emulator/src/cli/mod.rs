@@ -57,9 +57,6 @@ pub struct ShowArgs {
 /// `rvscope run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The machine: memory, timing, TLBs and caches.
-    #[command(flatten)]
-    pub config: ConfigArgs,
     /// Print statistics to stderr when the program ends.
     #[arg(long)]
     pub stats: bool,
@@ -76,6 +73,10 @@ pub struct RunArgs {
         allow_hyphen_values = true
     )]
     pub args: Vec<String>,
+    // Last, because its help headings apply to the flags after it.
+    /// The machine: memory, timing, TLBs and caches.
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 /// `rvscope disasm`.
@@ -96,9 +97,6 @@ pub struct CachesimArgs {
     /// and ignored); the cache flags override it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// The cache hierarchy.
-    #[command(flatten)]
-    pub caches: CacheArgs,
     /// Write the statistics as JSON to FILE instead of printing the table.
     #[arg(long, value_name = "FILE")]
     pub stats_file: Option<PathBuf>,
@@ -106,5 +104,8 @@ pub struct CachesimArgs {
     /// 2 instruction fetch, 3 escape (skipped), 4 flush.
     #[arg(value_name = "TRACE")]
     pub trace: PathBuf,
+    // Last, because its help headings apply to the flags after it.
+    /// The cache hierarchy.
+    #[command(flatten)]
+    pub caches: CacheArgs,
 }
-

@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
 use crate::config::format_size;
+use crate::error::{Error, Result};
 use crate::mem::replacement::Policy;
 
 /// What a write hit does to the level below.
@@ -283,12 +283,18 @@ impl LevelOverrides {
             return Err((LevelKey::Ways, "a cache needs at least one way".into()));
         }
         if line == 0 || !line.is_power_of_two() {
-            return Err((LevelKey::Line, format!("line size {line} is not a power of two")));
+            return Err((
+                LevelKey::Line,
+                format!("line size {line} is not a power of two"),
+            ));
         }
         if u64::from(line) > size {
             return Err((
                 LevelKey::Line,
-                format!("line size {line} is larger than the level ({})", format_size(size)),
+                format!(
+                    "line size {line} is larger than the level ({})",
+                    format_size(size)
+                ),
             ));
         }
         let per_set = u64::from(ways) * u64::from(line);
@@ -533,6 +539,76 @@ mod tests {
         assert!(e.to_string().contains("not a power of two"), "{e}");
         let e = LevelConfig::from_size("L1D", 1000, 8, 64, 4).unwrap_err();
         assert!(e.to_string().contains("not a multiple"), "{e}");
+    }
+
+    #[test]
+    fn overrides_keep_what_they_do_not_name() {
+        let base = LevelConfig::default_l1();
+        assert_eq!(LevelOverrides::default().apply(base), Ok(base));
+        let o = LevelOverrides {
+            ways: Some(4),
+            latency_cycles: Some(3),
+            ..Default::default()
+        };
+        let l = o.apply(base).unwrap();
+        assert_eq!(
+            (l.size_bytes(), l.sets, l.ways, l.line_bytes),
+            (32 << 10, 128, 4, 64)
+        );
+        assert_eq!(l.latency_cycles, 3);
+        let o = LevelOverrides {
+            size_bytes: Some(1 << 20),
+            line_bytes: Some(128),
+            policy: Some(Policy::Fifo),
+            ..Default::default()
+        };
+        let l = o.apply(base).unwrap();
+        assert_eq!(
+            (l.sets, l.ways, l.line_bytes, l.policy),
+            (1024, 8, 128, Policy::Fifo)
+        );
+    }
+
+    #[test]
+    fn override_errors_name_the_setting() {
+        let base = LevelConfig::default_l1();
+        let o = |size, ways, line| LevelOverrides {
+            size_bytes: size,
+            ways,
+            line_bytes: line,
+            ..Default::default()
+        };
+        for (o, key, needle) in [
+            (o(Some(48 << 10), None, None), LevelKey::Size, "96 sets"),
+            (o(Some(1000), None, None), LevelKey::Size, "not a multiple"),
+            (
+                o(Some(2 << 30), None, None),
+                LevelKey::Size,
+                "larger than the 1024 MiB",
+            ),
+            (o(None, Some(0), None), LevelKey::Ways, "at least one way"),
+            (
+                o(None, None, Some(48)),
+                LevelKey::Line,
+                "not a power of two",
+            ),
+            (
+                o(Some(64), Some(1), Some(128)),
+                LevelKey::Line,
+                "larger than the level",
+            ),
+        ] {
+            let (k, why) = o.apply(base).unwrap_err();
+            assert_eq!(k, key, "{why}");
+            assert!(why.contains(needle), "{why}");
+        }
+        let plru = LevelOverrides {
+            ways: Some(6),
+            size_bytes: Some(24 << 10),
+            policy: Some(Policy::TreePlru),
+            ..Default::default()
+        };
+        assert_eq!(plru.apply(base).unwrap_err().0, LevelKey::Policy);
     }
 
     #[test]
