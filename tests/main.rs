@@ -6,6 +6,7 @@ mod support;
 
 mod cachesim;
 mod cli;
+mod config;
 mod disasm;
 mod faults;
 mod guests;

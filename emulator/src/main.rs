@@ -12,10 +12,14 @@ use cli::{Cli, Command};
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 125 } else { 0 };
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("rvscope: {}", one_line_usage_error(&e));
+            return ExitCode::from(125);
         }
     };
     let level = match cli.verbose {
@@ -31,6 +35,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::run(args),
         Command::Disasm(args) => cli::disasm::disasm(args),
         Command::Cachesim(args) => cli::cachesim::cachesim(args),
+        Command::Config(cli::ConfigCommand::Show(args)) => cli::config::show(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -42,4 +47,26 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// clap's message for a usage error on one line: without the `error:` prefix, the usage and the
+/// "For more information" hint, its remaining lines joined (an error is one line, DESIGN.md §3;
+/// `--help` is where the usage is).
+fn one_line_usage_error(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let message = text
+        .split("\n\nUsage:")
+        .next()
+        .unwrap_or(&text)
+        .split("\n\nFor more information")
+        .next()
+        .unwrap_or(&text);
+    let joined = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let joined = joined.strip_prefix("error: ").unwrap_or(&joined);
+    format!("{joined} (see --help)")
 }

@@ -118,19 +118,7 @@ struct Report<'a> {
 
 /// Runs the simulation; returns the exit status.
 pub fn cachesim(args: CachesimArgs) -> Result<u8> {
-    let mut config = HierarchyConfig::default();
-    config.apply_spike_flags(
-        args.ic.as_deref(),
-        args.dc.as_deref(),
-        args.l2.as_deref(),
-        args.l3.as_deref(),
-    )?;
-    config.set_policies(args.policy, args.write, args.alloc);
-    config.seed = args.seed;
-    config.classify_misses = !args.no_3c;
-    if let Some(ram) = args.ram_latency {
-        config.ram_latency_cycles = ram;
-    }
+    let config = args.caches.resolve(args.config.as_deref())?;
     let mut hierarchy = Hierarchy::new(&config)?;
     let name = args.trace.display().to_string();
     let input: Box<dyn Read> = if args.trace == Path::new("-") {

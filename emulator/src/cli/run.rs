@@ -4,21 +4,13 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use rvscope::os::files::Files;
-use rvscope::{Config, Machine, Outcome};
+use rvscope::{Machine, Outcome};
 
 use super::RunArgs;
 
 /// Runs the program; returns the exit status to pass through.
 pub fn run(args: RunArgs) -> Result<u8> {
-    let config = Config {
-        ram_bytes: args.ram,
-        stack_bytes: args.stack_size,
-        clock_hz: args.clock_hz,
-        max_insns: args.max_insns,
-        fs_root: args.fs_root.clone(),
-        env: args.env.clone(),
-        ..Config::default()
-    };
+    let config = args.config.resolve()?;
     if let Some(root) = &config.fs_root {
         if !root.is_dir() {
             return Err(rvscope::Error::Config(format!(

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::format_size;
 use crate::error::{Error, Result};
 use crate::mem::replacement::Policy;
 
@@ -219,6 +220,129 @@ impl LevelConfig {
     }
 }
 
+/// Changes to one level in the user's terms — size, ways, line — as the `--l1d-size`-style flags
+/// and a TOML `[caches.l1d]` table give them. Unset fields keep the level's current value; the
+/// number of sets follows from `size / (ways × line)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LevelOverrides {
+    /// Total capacity in bytes.
+    pub size_bytes: Option<u64>,
+    /// Associativity.
+    pub ways: Option<u32>,
+    /// Line size in bytes.
+    pub line_bytes: Option<u32>,
+    /// Replacement policy.
+    pub policy: Option<Policy>,
+    /// Write hit policy.
+    pub write: Option<WritePolicy>,
+    /// Write miss policy.
+    pub alloc: Option<AllocPolicy>,
+    /// Hit latency in cycles.
+    pub latency_cycles: Option<u32>,
+}
+
+/// Which user-facing setting of a level an override error is about (its TOML key, and the suffix
+/// of its `--l1d-…` flag).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LevelKey {
+    /// `size`
+    Size,
+    /// `ways`
+    Ways,
+    /// `line`
+    Line,
+    /// `policy`
+    Policy,
+}
+
+impl LevelKey {
+    /// The key as written in TOML and in the flag's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            LevelKey::Size => "size",
+            LevelKey::Ways => "ways",
+            LevelKey::Line => "line",
+            LevelKey::Policy => "policy",
+        }
+    }
+}
+
+impl LevelOverrides {
+    /// Nothing to change.
+    pub fn is_empty(&self) -> bool {
+        *self == LevelOverrides::default()
+    }
+
+    /// `base` with these changes, checked. On error, returns the setting at fault and a one-line
+    /// reason (the caller names it as a flag or a TOML key).
+    pub fn apply(&self, base: LevelConfig) -> std::result::Result<LevelConfig, (LevelKey, String)> {
+        let size = self.size_bytes.unwrap_or_else(|| base.size_bytes());
+        let ways = self.ways.unwrap_or(base.ways);
+        let line = self.line_bytes.unwrap_or(base.line_bytes);
+        if ways == 0 {
+            return Err((LevelKey::Ways, "a cache needs at least one way".into()));
+        }
+        if line == 0 || !line.is_power_of_two() {
+            return Err((
+                LevelKey::Line,
+                format!("line size {line} is not a power of two"),
+            ));
+        }
+        if u64::from(line) > size {
+            return Err((
+                LevelKey::Line,
+                format!(
+                    "line size {line} is larger than the level ({})",
+                    format_size(size)
+                ),
+            ));
+        }
+        let per_set = u64::from(ways) * u64::from(line);
+        if !size.is_multiple_of(per_set) {
+            return Err((
+                LevelKey::Size,
+                format!(
+                    "size {} is not a multiple of ways × line ({ways} × {line})",
+                    format_size(size)
+                ),
+            ));
+        }
+        if size > MAX_LEVEL_BYTES {
+            return Err((
+                LevelKey::Size,
+                format!(
+                    "size {} is larger than the {} MiB rvscope models",
+                    format_size(size),
+                    MAX_LEVEL_BYTES >> 20
+                ),
+            ));
+        }
+        let sets = size / per_set;
+        if !sets.is_power_of_two() {
+            return Err((
+                LevelKey::Size,
+                format!(
+                    "size {} gives {sets} sets of {ways} × {line} B, not a power of two",
+                    format_size(size)
+                ),
+            ));
+        }
+        let level = LevelConfig {
+            // size ≤ MAX_LEVEL_BYTES, so the set count fits.
+            sets: sets as u32,
+            ways,
+            line_bytes: line,
+            policy: self.policy.unwrap_or(base.policy),
+            write: self.write.unwrap_or(base.write),
+            alloc: self.alloc.unwrap_or(base.alloc),
+            latency_cycles: self.latency_cycles.unwrap_or(base.latency_cycles),
+        };
+        // What is left is the replacement policy's own constraint (tree-PLRU ways).
+        level.check().map_err(|why| (LevelKey::Policy, why))?;
+        Ok(level)
+    }
+}
+
 /// Default RAM latency per line transfer (DESIGN.md §7).
 pub const DEFAULT_RAM_LATENCY_CYCLES: u32 = 200;
 
@@ -415,6 +539,76 @@ mod tests {
         assert!(e.to_string().contains("not a power of two"), "{e}");
         let e = LevelConfig::from_size("L1D", 1000, 8, 64, 4).unwrap_err();
         assert!(e.to_string().contains("not a multiple"), "{e}");
+    }
+
+    #[test]
+    fn overrides_keep_what_they_do_not_name() {
+        let base = LevelConfig::default_l1();
+        assert_eq!(LevelOverrides::default().apply(base), Ok(base));
+        let o = LevelOverrides {
+            ways: Some(4),
+            latency_cycles: Some(3),
+            ..Default::default()
+        };
+        let l = o.apply(base).unwrap();
+        assert_eq!(
+            (l.size_bytes(), l.sets, l.ways, l.line_bytes),
+            (32 << 10, 128, 4, 64)
+        );
+        assert_eq!(l.latency_cycles, 3);
+        let o = LevelOverrides {
+            size_bytes: Some(1 << 20),
+            line_bytes: Some(128),
+            policy: Some(Policy::Fifo),
+            ..Default::default()
+        };
+        let l = o.apply(base).unwrap();
+        assert_eq!(
+            (l.sets, l.ways, l.line_bytes, l.policy),
+            (1024, 8, 128, Policy::Fifo)
+        );
+    }
+
+    #[test]
+    fn override_errors_name_the_setting() {
+        let base = LevelConfig::default_l1();
+        let o = |size, ways, line| LevelOverrides {
+            size_bytes: size,
+            ways,
+            line_bytes: line,
+            ..Default::default()
+        };
+        for (o, key, needle) in [
+            (o(Some(48 << 10), None, None), LevelKey::Size, "96 sets"),
+            (o(Some(1000), None, None), LevelKey::Size, "not a multiple"),
+            (
+                o(Some(2 << 30), None, None),
+                LevelKey::Size,
+                "larger than the 1024 MiB",
+            ),
+            (o(None, Some(0), None), LevelKey::Ways, "at least one way"),
+            (
+                o(None, None, Some(48)),
+                LevelKey::Line,
+                "not a power of two",
+            ),
+            (
+                o(Some(64), Some(1), Some(128)),
+                LevelKey::Line,
+                "larger than the level",
+            ),
+        ] {
+            let (k, why) = o.apply(base).unwrap_err();
+            assert_eq!(k, key, "{why}");
+            assert!(why.contains(needle), "{why}");
+        }
+        let plru = LevelOverrides {
+            ways: Some(6),
+            size_bytes: Some(24 << 10),
+            policy: Some(Policy::TreePlru),
+            ..Default::default()
+        };
+        assert_eq!(plru.apply(base).unwrap_err().0, LevelKey::Policy);
     }
 
     #[test]
