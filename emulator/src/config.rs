@@ -103,14 +103,6 @@ impl TimingMode {
     pub fn models_tlb(self) -> bool {
         !matches!(self, TimingMode::Functional)
     }
-    /// The mode's name (`functional`, `tlb`, `full`).
-    pub fn name(self) -> &'static str {
-        match self {
-            TimingMode::Functional => "functional",
-            TimingMode::Tlb => "tlb",
-            TimingMode::Full => "full",
-        }
-    }
     /// Caches are modelled and counted.
     pub fn models_caches(self) -> bool {
         matches!(self, TimingMode::Full)
