@@ -5,10 +5,14 @@
 //! address before touching memory), so the kernel can resolve a page fault and simply retry.
 
 use super::csr;
+use super::privileged::{CsrOp, PrivMode};
 use super::trap::Exception;
 use super::Hart;
-use crate::isa::Insn;
+use crate::isa::{Insn, Reg};
 use crate::mem::access::Memory;
+
+/// Priv spec §4.1.11: Sv32 ASIDs have 9 bits; `sfence.vma` ignores the rest of rs2.
+const ASID_MASK: u32 = (1 << 9) - 1;
 
 impl Hart {
     /// Executes `insn` (encoded in `len` bytes, raw bits `raw`) located at `pc`, returning the
@@ -123,28 +127,53 @@ impl Hart {
             // A single in-order hart with no caches yet: FENCE orders nothing observable.
             Insn::Fence { .. } => {}
             Insn::FenceI => mem.fence_i(),
-            Insn::Ecall => return Err(Exception::EcallFromU),
+            Insn::Ecall => {
+                return Err(match self.mode {
+                    PrivMode::User => Exception::EcallFromU,
+                    PrivMode::Supervisor => Exception::EcallFromS,
+                    PrivMode::Machine => Exception::EcallFromM,
+                })
+            }
             Insn::Ebreak => return Err(Exception::Breakpoint(pc)),
 
+            // Unpriv §9.1: csrrs/csrrc with rs1 = x0 and csrrsi/csrrci with uimm = 0 do not
+            // write (so are legal on read-only CSRs); a nonzero register holding 0 still does.
             Insn::Csrrw { rd, rs1, csr } => {
-                // Every U-mode CSR is a read-only counter: any write is illegal (priv §2.1).
-                let _ = (rd, rs1, csr);
-                return Err(Exception::IllegalInsn(raw));
+                let op = CsrOp::Write(x!(rs1));
+                self.csr_insn(csr, op, rd, raw, mem)?
             }
-            Insn::Csrrs { rd, rs1, csr } | Insn::Csrrc { rd, rs1, csr } => {
-                if rs1.0 != 0 && csr::is_read_only(csr) {
-                    return Err(Exception::IllegalInsn(raw));
-                }
-                let value = self.read_csr(csr).ok_or(Exception::IllegalInsn(raw))?;
-                self.regs[rd.idx()] = value;
+            Insn::Csrrs { rd, rs1, csr } => {
+                let op = if rs1 == Reg::ZERO {
+                    CsrOp::Read
+                } else {
+                    CsrOp::Set(x!(rs1))
+                };
+                self.csr_insn(csr, op, rd, raw, mem)?
             }
-            Insn::Csrrwi { .. } => return Err(Exception::IllegalInsn(raw)),
-            Insn::Csrrsi { rd, uimm, csr } | Insn::Csrrci { rd, uimm, csr } => {
-                if uimm != 0 && csr::is_read_only(csr) {
-                    return Err(Exception::IllegalInsn(raw));
-                }
-                let value = self.read_csr(csr).ok_or(Exception::IllegalInsn(raw))?;
-                self.regs[rd.idx()] = value;
+            Insn::Csrrc { rd, rs1, csr } => {
+                let op = if rs1 == Reg::ZERO {
+                    CsrOp::Read
+                } else {
+                    CsrOp::Clear(x!(rs1))
+                };
+                self.csr_insn(csr, op, rd, raw, mem)?
+            }
+            Insn::Csrrwi { rd, uimm, csr } => {
+                self.csr_insn(csr, CsrOp::Write(uimm.into()), rd, raw, mem)?
+            }
+            Insn::Csrrsi { rd, uimm, csr } => {
+                let op = match uimm {
+                    0 => CsrOp::Read,
+                    _ => CsrOp::Set(uimm.into()),
+                };
+                self.csr_insn(csr, op, rd, raw, mem)?
+            }
+            Insn::Csrrci { rd, uimm, csr } => {
+                let op = match uimm {
+                    0 => CsrOp::Read,
+                    _ => CsrOp::Clear(uimm.into()),
+                };
+                self.csr_insn(csr, op, rd, raw, mem)?
             }
 
             Insn::Mul { rd, rs1, rs2 } => set!(rd, x!(rs1).wrapping_mul(x!(rs2))),
@@ -232,13 +261,72 @@ impl Hart {
             Insn::AmominuW { rd, rs1, rs2, .. } => amo!(rd, rs1, rs2, |old, src| old.min(src)),
             Insn::AmomaxuW { rd, rs1, rs2, .. } => amo!(rd, rs1, rs2, |old, src| old.max(src)),
 
-            // Privileged instructions are illegal in U-mode (priv spec §3.3); WFI too, since
-            // S-mode exists (§3.3.3).
-            Insn::Mret | Insn::Sret | Insn::Wfi | Insn::SfenceVma { .. } | Insn::Illegal { .. } => {
-                return Err(Exception::IllegalInsn(raw))
+            // All four end their block (blocks.rs `ends_block`): a mode or translation change
+            // is seen by the next fetch.
+            Insn::Mret | Insn::Sret | Insn::Wfi | Insn::SfenceVma { .. } => {
+                next = self.privileged_insn(insn, raw, next, mem)?
             }
+            Insn::Illegal { .. } => return Err(Exception::IllegalInsn(raw)),
         }
         self.regs[0] = 0;
         Ok(next)
+    }
+}
+
+impl Hart {
+    /// A Zicsr instruction: `rd` ← the old value, the CSR updated per `op` (priv spec §2.1
+    /// access rules in [`super::privileged::Csrs::access`]).
+    #[inline(never)]
+    fn csr_insn(
+        &mut self,
+        csr: u16,
+        op: CsrOp,
+        rd: Reg,
+        raw: u32,
+        mem: &mut Memory,
+    ) -> Result<(), Exception> {
+        let counters = self.counters();
+        let old = self
+            .csrs
+            .access(csr, op, self.mode, counters)
+            .ok_or(Exception::IllegalInsn(raw))?;
+        // satp, or MPRV/MPP/SUM/MXR in mstatus, may have changed how addresses translate.
+        if op.writes() && matches!(csr, csr::SATP | csr::MSTATUS | csr::SSTATUS) {
+            mem.set_context(self.csrs.mmu_context(self.mode));
+        }
+        self.regs[rd.idx()] = old;
+        Ok(())
+    }
+
+    /// `mret`, `sret`, `wfi` and `sfence.vma` (priv spec §3.3); returns the next pc.
+    #[inline(never)]
+    fn privileged_insn(
+        &mut self,
+        insn: Insn,
+        raw: u32,
+        next: u32,
+        mem: &mut Memory,
+    ) -> Result<u32, Exception> {
+        let illegal = Exception::IllegalInsn(raw);
+        match insn {
+            Insn::Mret | Insn::Sret => {
+                let ret = match insn {
+                    Insn::Mret => self.csrs.mret(self.mode),
+                    _ => self.csrs.sret(self.mode),
+                };
+                let (pc, mode) = ret.ok_or(illegal)?;
+                self.switch_mode(mode, mem);
+                Ok(pc)
+            }
+            // Priv §3.3.3: returning at once is a legal implementation of the wait.
+            Insn::Wfi if self.csrs.wfi_allowed(self.mode) => Ok(next),
+            Insn::SfenceVma { rs1, rs2 } if self.csrs.sfence_vma_allowed(self.mode) => {
+                let vaddr = (rs1 != Reg::ZERO).then(|| self.reg(rs1));
+                let asid = (rs2 != Reg::ZERO).then(|| (self.reg(rs2) & ASID_MASK) as u16);
+                mem.sfence_vma(vaddr, asid);
+                Ok(next)
+            }
+            _ => Err(illegal),
+        }
     }
 }
