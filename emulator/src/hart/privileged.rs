@@ -651,3 +651,342 @@ impl Csrs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use PrivMode::{Machine as M, Supervisor as S, User as U};
+
+    const NOW: Counters = Counters {
+        cycle: 1000,
+        instret: 900,
+        time: 10,
+    };
+
+    fn read(c: &mut Csrs, csr: u16) -> u32 {
+        c.access(csr, CsrOp::Read, M, NOW).expect("readable in M-mode")
+    }
+
+    fn write(c: &mut Csrs, csr: u16, value: u32) {
+        c.access(csr, CsrOp::Write(value), M, NOW)
+            .expect("writable in M-mode");
+    }
+
+    #[test]
+    fn csr_access_legality() {
+        use CsrOp::{Clear, Read, Set, Write};
+        #[rustfmt::skip]
+        let cases: &[(PrivMode, u16, CsrOp, bool)] = &[
+            // Counters: readable from U by reset default; read-only everywhere (§2.1).
+            (U, CYCLE, Read, true),
+            (U, TIME, Read, true),
+            (U, INSTRETH, Read, true),
+            (U, CYCLE, Write(0), false),
+            (U, CYCLE, Set(0), false), // rs1 ≠ x0 holding 0 is still a write
+            (M, CYCLE, Clear(1), false),
+            (U, HPMCOUNTER3, Read, false), // mcounteren.HPM3 clear at reset
+            (M, HPMCOUNTER3, Read, true),
+            (S, MCYCLE, Read, false),
+            (M, MCYCLE, Write(5), true),
+            (M, 0xB01, Read, false), // there is no mtime CSR
+            // Privilege from bits [9:8].
+            (U, SSTATUS, Read, false),
+            (S, SSTATUS, Read, true),
+            (S, SSTATUS, Write(0), true),
+            (S, MSTATUS, Read, false),
+            (U, MSTATUS, Read, false),
+            (M, MSTATUS, Write(0), true),
+            (M, SATP, Write(0), true),
+            (S, SATP, Read, true),
+            (S, SIP, Set(2), true),
+            // Read-only M CSRs: csrr is fine, any write is not.
+            (M, MHARTID, Read, true),
+            (M, MHARTID, Write(0), false),
+            (M, MVENDORID, Set(0), false),
+            (M, MISA, Write(0), true), // writable address, write ignored
+            // PMP: 16 entries stored, the rest read zero.
+            (M, PMPCFG0, Write(0x1f), true),
+            (M, PMPADDR63, Read, true),
+            (S, PMPADDR0, Read, false),
+            // Nonexistent: hypervisor (bits [9:8] = 2), debug, trigger, random.
+            (M, 0x200, Read, false),
+            (M, 0x600, Read, false),
+            (M, 0x7B0, Read, false),
+            (M, 0x7A0, Read, false),
+            (M, 0x5C0, Read, false),
+        ];
+        for &(mode, csr, op, legal) in cases {
+            let mut c = Csrs::new();
+            assert_eq!(
+                c.access(csr, op, mode, NOW).is_some(),
+                legal,
+                "{mode:?} {op:?} {csr:#05x}"
+            );
+        }
+    }
+
+    #[test]
+    fn counters_read_the_harts_counts_and_writes_replace_the_increment() {
+        let mut c = Csrs::new();
+        assert_eq!(read(&mut c, CYCLE), 1000);
+        assert_eq!(read(&mut c, INSTRET), 900);
+        assert_eq!(read(&mut c, TIME), 10);
+        // csrw minstret, 50 retires; the next instruction reads 50 (unpriv §9.1).
+        write(&mut c, MINSTRET, 50);
+        let next = Counters {
+            instret: NOW.instret + 1,
+            ..NOW
+        };
+        assert_eq!(c.access(MINSTRET, CsrOp::Read, M, next), Some(50));
+        assert_eq!(c.access(INSTRETH, CsrOp::Read, U, next), Some(0));
+        write(&mut c, MCYCLEH, 7);
+        assert_eq!(read(&mut c, MCYCLEH), 7);
+        // Inhibited counters stop (§3.1.12) once the inhibiting instruction (at `next`) has
+        // retired; `time` has no inhibit bit.
+        let inhibit = CsrOp::Write(CY | TM | IR);
+        c.access(MCOUNTINHIBIT, inhibit, M, next).unwrap();
+        assert_eq!(read(&mut c, MCOUNTINHIBIT), CY | IR);
+        let later = Counters {
+            cycle: 5000,
+            instret: 4000,
+            time: 50,
+        };
+        let frozen = c.access(MINSTRET, CsrOp::Read, M, later);
+        assert_eq!(frozen, Some(51));
+        assert_eq!(c.access(TIME, CsrOp::Read, M, later), Some(50));
+    }
+
+    #[test]
+    fn counter_enables_gate_s_and_u_reads() {
+        let mut c = Csrs::new();
+        write(&mut c, SCOUNTEREN, 0);
+        assert_eq!(c.access(CYCLE, CsrOp::Read, U, NOW), None);
+        assert_eq!(c.access(CYCLE, CsrOp::Read, S, NOW), Some(1000));
+        write(&mut c, MCOUNTEREN, IR);
+        write(&mut c, SCOUNTEREN, IR | CY);
+        assert_eq!(c.access(CYCLE, CsrOp::Read, S, NOW), None);
+        assert_eq!(c.access(CYCLE, CsrOp::Read, U, NOW), None);
+        assert_eq!(c.access(INSTRET, CsrOp::Read, U, NOW), Some(900));
+        assert_eq!(c.access(CYCLE, CsrOp::Read, M, NOW), Some(1000));
+    }
+
+    #[test]
+    fn warl_fields_keep_only_legal_values() {
+        let mut c = Csrs::new();
+        // mstatus: FS/VS/XS/SD/UBE read zero; MPP = 2 (reserved) keeps the old MPP.
+        write(&mut c, MSTATUS, u32::MAX);
+        assert_eq!(read(&mut c, MSTATUS), mstatus::WRITABLE);
+        write(&mut c, MSTATUS, 2 << mstatus::MPP_SHIFT);
+        assert_eq!(read(&mut c, MSTATUS), mstatus::MPP);
+        // sstatus is a window onto mstatus.
+        write(&mut c, SSTATUS, mstatus::SUM | mstatus::MIE);
+        assert_eq!(read(&mut c, MSTATUS), mstatus::MPP | mstatus::SUM);
+        assert_eq!(read(&mut c, SSTATUS), mstatus::SUM);
+        // xepc: bit 0 always clear, bit 1 kept (C is implemented).
+        write(&mut c, MEPC, 0x8000_0003);
+        write(&mut c, SEPC, 0x8000_0007);
+        assert_eq!((read(&mut c, MEPC), read(&mut c, SEPC)), (0x8000_0002, 0x8000_0006));
+        // xtvec: reserved MODE values fold onto direct/vectored.
+        write(&mut c, MTVEC, 0x8000_0102);
+        write(&mut c, STVEC, 0x8000_0203);
+        assert_eq!((read(&mut c, MTVEC), read(&mut c, STVEC)), (0x8000_0100, 0x8000_0201));
+        // medeleg[11] (ecall from M) and the reserved causes are read-only zero.
+        write(&mut c, MEDELEG, u32::MAX);
+        assert_eq!(read(&mut c, MEDELEG), 0xB3FF);
+        write(&mut c, MIDELEG, u32::MAX);
+        assert_eq!(read(&mut c, MIDELEG), irq::S_LEVEL);
+        // satp: Bare and Sv32 and all ASID/PPN bits are implemented.
+        for v in [0, 0x8000_0123, 0xFFFF_FFFF, 0x7FC0_0000] {
+            write(&mut c, SATP, v);
+            assert_eq!(read(&mut c, SATP), v);
+        }
+        write(&mut c, MISA, 0);
+        assert_eq!(read(&mut c, MISA), MISA_VALUE);
+        assert_eq!(MISA_VALUE, 0x4014_1105, "RV32ACIMSU");
+    }
+
+    #[test]
+    fn interrupt_bits_per_view() {
+        let mut c = Csrs::new();
+        write(&mut c, MIE, u32::MAX);
+        assert_eq!(read(&mut c, MIE), irq::ALL);
+        // M-level pending bits come from devices only.
+        write(&mut c, MIP, u32::MAX);
+        assert_eq!(read(&mut c, MIP), irq::S_LEVEL);
+        // Undelegated bits are invisible in sie/sip.
+        assert_eq!((read(&mut c, SIE), read(&mut c, SIP)), (0, 0));
+        write(&mut c, MIDELEG, 1 << irq::SSI | 1 << irq::STI);
+        assert_eq!(read(&mut c, SIP), 1 << irq::SSI | 1 << irq::STI);
+        // Only SSIP is writable through sip.
+        write(&mut c, SIP, 0);
+        assert_eq!(read(&mut c, MIP), 1 << irq::STI | 1 << irq::SEI);
+        write(&mut c, SIE, 0);
+        assert_eq!(read(&mut c, MIE), irq::ALL & !(1 << irq::SSI | 1 << irq::STI));
+    }
+
+    #[test]
+    fn ecall_from_u_delegated_to_s() {
+        let mut c = Csrs::new();
+        write(&mut c, MEDELEG, 1 << 8);
+        write(&mut c, STVEC, 0x8000_2001); // vectored: still BASE for exceptions
+        write(&mut c, MSTATUS, mstatus::SIE);
+        let (pc, mode) = c.trap(8, 0, 0x1_0004, U);
+        assert_eq!((pc, mode), (0x8000_2000, S));
+        assert_eq!((read(&mut c, SCAUSE), read(&mut c, SEPC)), (8, 0x1_0004));
+        let status = read(&mut c, MSTATUS);
+        assert_eq!(status & mstatus::SPP, 0, "came from U");
+        assert_eq!(status & (mstatus::SIE | mstatus::SPIE), mstatus::SPIE);
+        assert_eq!(read(&mut c, MCAUSE), 0, "M-mode state untouched");
+    }
+
+    #[test]
+    fn undelegated_trap_goes_to_m() {
+        let mut c = Csrs::new();
+        write(&mut c, MTVEC, 0x8000_0000);
+        write(&mut c, MSTATUS, mstatus::MIE);
+        let (pc, mode) = c.trap(13, 0xdead_b000, 0x1_0000, U);
+        assert_eq!((pc, mode), (0x8000_0000, M));
+        assert_eq!(read(&mut c, MCAUSE), 13);
+        assert_eq!(read(&mut c, MTVAL), 0xdead_b000);
+        assert_eq!(read(&mut c, MEPC), 0x1_0000);
+        assert_eq!(read(&mut c, MSTATUS), mstatus::MPIE, "MPP = U, MIE → MPIE");
+        // From S: MPP = S.
+        c.trap(2, 0, 0x2000, S);
+        assert_eq!(read(&mut c, MSTATUS) & mstatus::MPP, 1 << mstatus::MPP_SHIFT);
+    }
+
+    #[test]
+    fn traps_in_m_mode_are_never_delegated() {
+        let mut c = Csrs::new();
+        write(&mut c, MEDELEG, u32::MAX);
+        write(&mut c, MIDELEG, u32::MAX);
+        assert_eq!(c.trap(2, 0, 0, M).1, M);
+        assert_eq!(c.trap(INTERRUPT | irq::SSI, 0, 0, M).1, M);
+        assert_eq!(c.trap(2, 0, 0, S).1, S);
+        // ecall from M cannot be delegated at all (bit 11 is read-only zero).
+        assert_eq!(c.trap(11, 0, 0, S).1, M);
+    }
+
+    #[test]
+    fn vectored_tvec_applies_to_interrupts_only() {
+        let mut c = Csrs::new();
+        write(&mut c, MTVEC, 0x8000_0001);
+        assert_eq!(c.trap(INTERRUPT | irq::MTI, 0, 0, U).0, 0x8000_0000 + 4 * 7);
+        assert_eq!(c.trap(INTERRUPT | irq::MSI, 0, 0, U).0, 0x8000_0000 + 4 * 3);
+        assert_eq!(c.trap(2, 0, 0, U).0, 0x8000_0000);
+        assert_eq!(read(&mut c, MCAUSE), 2);
+        write(&mut c, MTVEC, 0x8000_0000);
+        assert_eq!(c.trap(INTERRUPT | irq::MTI, 0, 0, U).0, 0x8000_0000);
+    }
+
+    #[test]
+    fn mret_restores_the_previous_mode() {
+        let mut c = Csrs::new();
+        write(&mut c, MEPC, 0x1000);
+        write(
+            &mut c,
+            MSTATUS,
+            mstatus::MPIE | 1 << mstatus::MPP_SHIFT | mstatus::MPRV,
+        );
+        assert_eq!(c.mret(S), None);
+        assert_eq!(c.mret(U), None);
+        assert_eq!(c.mret(M), Some((0x1000, S)));
+        // MIE ← MPIE, MPIE ← 1, MPP ← U, MPRV cleared on a return below M.
+        assert_eq!(read(&mut c, MSTATUS), mstatus::MIE | mstatus::MPIE);
+        // Returning to M keeps MPRV.
+        write(&mut c, MSTATUS, mstatus::MPP | mstatus::MPRV);
+        assert_eq!(c.mret(M), Some((0x1000, M)));
+        assert_eq!(read(&mut c, MSTATUS), mstatus::MPRV | mstatus::MPIE);
+    }
+
+    #[test]
+    fn sret_restores_the_previous_mode_unless_tsr() {
+        let mut c = Csrs::new();
+        write(&mut c, SEPC, 0x2000);
+        write(&mut c, MSTATUS, mstatus::SPP | mstatus::MPRV);
+        assert_eq!(c.sret(U), None);
+        assert_eq!(c.sret(S), Some((0x2000, S)));
+        assert_eq!(read(&mut c, MSTATUS), mstatus::SPIE, "SIE ← SPIE = 0, SPP ← U");
+        assert_eq!(c.sret(S), Some((0x2000, U)));
+        assert_eq!(read(&mut c, MSTATUS), mstatus::SIE | mstatus::SPIE);
+        write(&mut c, MSTATUS, mstatus::TSR);
+        assert_eq!(c.sret(S), None);
+        assert_eq!(c.sret(M), Some((0x2000, U)), "TSR does not bind M-mode");
+    }
+
+    #[test]
+    fn tvm_and_tw_trap_s_mode_only() {
+        let mut c = Csrs::new();
+        assert!(c.sfence_vma_allowed(S) && !c.sfence_vma_allowed(U));
+        assert!(c.wfi_allowed(S) && c.wfi_allowed(M) && !c.wfi_allowed(U));
+        write(&mut c, MSTATUS, mstatus::TVM | mstatus::TW);
+        assert!(!c.sfence_vma_allowed(S) && c.sfence_vma_allowed(M));
+        assert!(!c.wfi_allowed(S) && c.wfi_allowed(M));
+        assert_eq!(c.access(SATP, CsrOp::Read, S, NOW), None);
+        assert_eq!(c.access(SATP, CsrOp::Write(0), S, NOW), None);
+        assert_eq!(c.access(SATP, CsrOp::Read, M, NOW), Some(0));
+    }
+
+    #[test]
+    fn interrupts_follow_enables_delegation_and_priority() {
+        let mut c = Csrs::new();
+        write(&mut c, MIE, irq::ALL);
+        write(&mut c, MIP, 1 << irq::SSI | 1 << irq::STI);
+        // Not delegated: for M, taken below M always, in M only with MIE.
+        assert_eq!(c.pending_interrupt(M), None);
+        assert_eq!(c.pending_interrupt(S), Some(INTERRUPT | irq::SSI));
+        write(&mut c, MSTATUS, mstatus::MIE);
+        assert_eq!(c.pending_interrupt(M), Some(INTERRUPT | irq::SSI));
+        // M-level before S-level, MEI first.
+        c.set_interrupt_pending(irq::MTI, true);
+        c.set_interrupt_pending(irq::MEI, true);
+        assert_eq!(c.pending_interrupt(U), Some(INTERRUPT | irq::MEI));
+        c.set_interrupt_pending(irq::MEI, false);
+        assert_eq!(c.pending_interrupt(U), Some(INTERRUPT | irq::MTI));
+        c.set_interrupt_pending(irq::MTI, false);
+        // Delegated: never in M, in S only with SIE, always in U.
+        write(&mut c, MIDELEG, irq::S_LEVEL);
+        assert_eq!(c.pending_interrupt(M), None);
+        assert_eq!(c.pending_interrupt(S), None);
+        assert_eq!(c.pending_interrupt(U), Some(INTERRUPT | irq::SSI));
+        write(&mut c, SSTATUS, mstatus::SIE);
+        assert_eq!(c.pending_interrupt(S), Some(INTERRUPT | irq::SSI));
+        // Disabled in mie: not taken.
+        write(&mut c, MIE, 1 << irq::STI);
+        assert_eq!(c.pending_interrupt(U), Some(INTERRUPT | irq::STI));
+        let (_, mode) = c.trap(INTERRUPT | irq::STI, 0, 0, U);
+        assert_eq!((mode, read(&mut c, SCAUSE)), (S, INTERRUPT | irq::STI));
+    }
+
+    #[test]
+    fn mmu_context_per_mode_and_mprv() {
+        let mut c = Csrs::new();
+        assert_eq!(c.mmu_context(S).fetch, None, "satp Bare");
+        let satp = Satp::new(SatpMode::Sv32, 3, 0x80123);
+        write(&mut c, SATP, satp.0);
+        let user = c.mmu_context(U);
+        assert_eq!(user, MmuContext::user(satp));
+        let machine = c.mmu_context(M);
+        assert_eq!((machine.fetch, machine.data), (None, None));
+        // MPRV with MPP = S: M-mode data accesses translate as S with SUM/MXR; fetches don't.
+        write(
+            &mut c,
+            MSTATUS,
+            mstatus::MPRV | 1 << mstatus::MPP_SHIFT | mstatus::SUM | mstatus::MXR,
+        );
+        let mprv = c.mmu_context(M);
+        assert_eq!(mprv.fetch, None);
+        let data = PrivContext {
+            privilege: Privilege::Supervisor,
+            sum: true,
+            mxr: true,
+        };
+        assert_eq!(mprv.data, Some(data));
+        // In S-mode MPRV does nothing; fetches ignore SUM/MXR.
+        let s = c.mmu_context(S);
+        assert_eq!((s.fetch, s.data), (Some(PrivContext::SUPERVISOR), Some(data)));
+        // MPRV with MPP = M: untranslated.
+        write(&mut c, MSTATUS, mstatus::MPRV | mstatus::MPP);
+        assert_eq!(c.mmu_context(M).data, None);
+    }
+}
