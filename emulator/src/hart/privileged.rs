@@ -664,7 +664,8 @@ mod tests {
     };
 
     fn read(c: &mut Csrs, csr: u16) -> u32 {
-        c.access(csr, CsrOp::Read, M, NOW).expect("readable in M-mode")
+        c.access(csr, CsrOp::Read, M, NOW)
+            .expect("readable in M-mode")
     }
 
     fn write(c: &mut Csrs, csr: u16, value: u32) {
@@ -785,11 +786,17 @@ mod tests {
         // xepc: bit 0 always clear, bit 1 kept (C is implemented).
         write(&mut c, MEPC, 0x8000_0003);
         write(&mut c, SEPC, 0x8000_0007);
-        assert_eq!((read(&mut c, MEPC), read(&mut c, SEPC)), (0x8000_0002, 0x8000_0006));
+        assert_eq!(
+            (read(&mut c, MEPC), read(&mut c, SEPC)),
+            (0x8000_0002, 0x8000_0006)
+        );
         // xtvec: reserved MODE values fold onto direct/vectored.
         write(&mut c, MTVEC, 0x8000_0102);
         write(&mut c, STVEC, 0x8000_0203);
-        assert_eq!((read(&mut c, MTVEC), read(&mut c, STVEC)), (0x8000_0100, 0x8000_0201));
+        assert_eq!(
+            (read(&mut c, MTVEC), read(&mut c, STVEC)),
+            (0x8000_0100, 0x8000_0201)
+        );
         // medeleg[11] (ecall from M) and the reserved causes are read-only zero.
         write(&mut c, MEDELEG, u32::MAX);
         assert_eq!(read(&mut c, MEDELEG), 0xB3FF);
@@ -821,7 +828,10 @@ mod tests {
         write(&mut c, SIP, 0);
         assert_eq!(read(&mut c, MIP), 1 << irq::STI | 1 << irq::SEI);
         write(&mut c, SIE, 0);
-        assert_eq!(read(&mut c, MIE), irq::ALL & !(1 << irq::SSI | 1 << irq::STI));
+        assert_eq!(
+            read(&mut c, MIE),
+            irq::ALL & !(1 << irq::SSI | 1 << irq::STI)
+        );
     }
 
     #[test]
@@ -852,7 +862,10 @@ mod tests {
         assert_eq!(read(&mut c, MSTATUS), mstatus::MPIE, "MPP = U, MIE → MPIE");
         // From S: MPP = S.
         c.trap(2, 0, 0x2000, S);
-        assert_eq!(read(&mut c, MSTATUS) & mstatus::MPP, 1 << mstatus::MPP_SHIFT);
+        assert_eq!(
+            read(&mut c, MSTATUS) & mstatus::MPP,
+            1 << mstatus::MPP_SHIFT
+        );
     }
 
     #[test]
@@ -906,7 +919,11 @@ mod tests {
         write(&mut c, MSTATUS, mstatus::SPP | mstatus::MPRV);
         assert_eq!(c.sret(U), None);
         assert_eq!(c.sret(S), Some((0x2000, S)));
-        assert_eq!(read(&mut c, MSTATUS), mstatus::SPIE, "SIE ← SPIE = 0, SPP ← U");
+        assert_eq!(
+            read(&mut c, MSTATUS),
+            mstatus::SPIE,
+            "SIE ← SPIE = 0, SPP ← U"
+        );
         assert_eq!(c.sret(S), Some((0x2000, U)));
         assert_eq!(read(&mut c, MSTATUS), mstatus::SIE | mstatus::SPIE);
         write(&mut c, MSTATUS, mstatus::TSR);
@@ -984,7 +1001,10 @@ mod tests {
         assert_eq!(mprv.data, Some(data));
         // In S-mode MPRV does nothing; fetches ignore SUM/MXR.
         let s = c.mmu_context(S);
-        assert_eq!((s.fetch, s.data), (Some(PrivContext::SUPERVISOR), Some(data)));
+        assert_eq!(
+            (s.fetch, s.data),
+            (Some(PrivContext::SUPERVISOR), Some(data))
+        );
         // MPRV with MPP = M: untranslated.
         write(&mut c, MSTATUS, mstatus::MPRV | mstatus::MPP);
         assert_eq!(c.mmu_context(M).data, None);
