@@ -97,13 +97,13 @@ pub mod irq {
 pub const INTERRUPT: u32 = 1 << 31;
 
 /// `misa`: MXL = 1 (RV32) and the extensions A, C, I, M, S, U (priv §3.1.1).
-pub const MISA_VALUE: u32 = 1 << 30
-    | 1 << (b'A' - b'A')
-    | 1 << (b'C' - b'A')
-    | 1 << (b'I' - b'A')
-    | 1 << (b'M' - b'A')
-    | 1 << (b'S' - b'A')
-    | 1 << (b'U' - b'A');
+pub const MISA_VALUE: u32 =
+    1 << 30 | ext(b'A') | ext(b'C') | ext(b'I') | ext(b'M') | ext(b'S') | ext(b'U');
+
+/// The `misa` bit of extension `letter`.
+const fn ext(letter: u8) -> u32 {
+    1 << (letter - b'A')
+}
 
 /// Exception codes `medeleg` can delegate: all defined ones but ecall from M (cause 11, priv
 /// §3.1.8 makes `medeleg[11]` read-only zero); reserved codes 10 and 14 read zero.
