@@ -5,10 +5,14 @@
 //! address before touching memory), so the kernel can resolve a page fault and simply retry.
 
 use super::csr;
+use super::privileged::{CsrOp, PrivMode};
 use super::trap::Exception;
 use super::Hart;
-use crate::isa::Insn;
+use crate::isa::{Insn, Reg};
 use crate::mem::access::Memory;
+
+/// Priv spec §4.1.11: Sv32 ASIDs have 9 bits; `sfence.vma` ignores the rest of rs2.
+const ASID_MASK: u32 = (1 << 9) - 1;
 
 impl Hart {
     /// Executes `insn` (encoded in `len` bytes, raw bits `raw`) located at `pc`, returning the
@@ -121,28 +125,53 @@ impl Hart {
             // A single in-order hart with no caches yet: FENCE orders nothing observable.
             Insn::Fence { .. } => {}
             Insn::FenceI => mem.fence_i(),
-            Insn::Ecall => return Err(Exception::EcallFromU),
+            Insn::Ecall => {
+                return Err(match self.mode {
+                    PrivMode::User => Exception::EcallFromU,
+                    PrivMode::Supervisor => Exception::EcallFromS,
+                    PrivMode::Machine => Exception::EcallFromM,
+                })
+            }
             Insn::Ebreak => return Err(Exception::Breakpoint(pc)),
 
+            // Unpriv §9.1: csrrs/csrrc with rs1 = x0 and csrrsi/csrrci with uimm = 0 do not
+            // write (so are legal on read-only CSRs); a nonzero register holding 0 still does.
             Insn::Csrrw { rd, rs1, csr } => {
-                // Every U-mode CSR is a read-only counter: any write is illegal (priv §2.1).
-                let _ = (rd, rs1, csr);
-                return Err(Exception::IllegalInsn(raw));
+                let op = CsrOp::Write(x!(rs1));
+                self.csr_insn(csr, op, rd, raw, mem)?
             }
-            Insn::Csrrs { rd, rs1, csr } | Insn::Csrrc { rd, rs1, csr } => {
-                if rs1.0 != 0 && csr::is_read_only(csr) {
-                    return Err(Exception::IllegalInsn(raw));
-                }
-                let value = self.read_csr(csr).ok_or(Exception::IllegalInsn(raw))?;
-                self.regs[rd.idx()] = value;
+            Insn::Csrrs { rd, rs1, csr } => {
+                let op = if rs1 == Reg::ZERO {
+                    CsrOp::Read
+                } else {
+                    CsrOp::Set(x!(rs1))
+                };
+                self.csr_insn(csr, op, rd, raw, mem)?
             }
-            Insn::Csrrwi { .. } => return Err(Exception::IllegalInsn(raw)),
-            Insn::Csrrsi { rd, uimm, csr } | Insn::Csrrci { rd, uimm, csr } => {
-                if uimm != 0 && csr::is_read_only(csr) {
-                    return Err(Exception::IllegalInsn(raw));
-                }
-                let value = self.read_csr(csr).ok_or(Exception::IllegalInsn(raw))?;
-                self.regs[rd.idx()] = value;
+            Insn::Csrrc { rd, rs1, csr } => {
+                let op = if rs1 == Reg::ZERO {
+                    CsrOp::Read
+                } else {
+                    CsrOp::Clear(x!(rs1))
+                };
+                self.csr_insn(csr, op, rd, raw, mem)?
+            }
+            Insn::Csrrwi { rd, uimm, csr } => {
+                self.csr_insn(csr, CsrOp::Write(uimm.into()), rd, raw, mem)?
+            }
+            Insn::Csrrsi { rd, uimm, csr } => {
+                let op = match uimm {
+                    0 => CsrOp::Read,
+                    _ => CsrOp::Set(uimm.into()),
+                };
+                self.csr_insn(csr, op, rd, raw, mem)?
+            }
+            Insn::Csrrci { rd, uimm, csr } => {
+                let op = match uimm {
+                    0 => CsrOp::Read,
+                    _ => CsrOp::Clear(uimm.into()),
+                };
+                self.csr_insn(csr, op, rd, raw, mem)?
             }
 
             Insn::Mul { rd, rs1, rs2 } => set!(rd, x!(rs1).wrapping_mul(x!(rs2))),
@@ -230,13 +259,420 @@ impl Hart {
             Insn::AmominuW { rd, rs1, rs2, .. } => amo!(rd, rs1, rs2, |old, src| old.min(src)),
             Insn::AmomaxuW { rd, rs1, rs2, .. } => amo!(rd, rs1, rs2, |old, src| old.max(src)),
 
-            // Privileged instructions are illegal in U-mode (priv spec §3.3); WFI too, since
-            // S-mode exists (§3.3.3).
-            Insn::Mret | Insn::Sret | Insn::Wfi | Insn::SfenceVma { .. } | Insn::Illegal { .. } => {
-                return Err(Exception::IllegalInsn(raw))
+            // All four end their block (blocks.rs `ends_block`): a mode or translation change
+            // is seen by the next fetch.
+            Insn::Mret | Insn::Sret | Insn::Wfi | Insn::SfenceVma { .. } => {
+                next = self.privileged_insn(insn, raw, next, mem)?
             }
+            Insn::Illegal { .. } => return Err(Exception::IllegalInsn(raw)),
         }
         self.regs[0] = 0;
         Ok(next)
+    }
+}
+
+impl Hart {
+    /// A Zicsr instruction: `rd` ← the old value, the CSR updated per `op` (priv spec §2.1
+    /// access rules in [`super::privileged::Csrs::access`]).
+    #[inline(never)]
+    fn csr_insn(
+        &mut self,
+        csr: u16,
+        op: CsrOp,
+        rd: Reg,
+        raw: u32,
+        mem: &mut Memory,
+    ) -> Result<(), Exception> {
+        let counters = self.counters();
+        let old = self
+            .csrs
+            .access(csr, op, self.mode, counters)
+            .ok_or(Exception::IllegalInsn(raw))?;
+        // satp, or MPRV/MPP/SUM/MXR in mstatus, may have changed how addresses translate.
+        if op.writes() && matches!(csr, csr::SATP | csr::MSTATUS | csr::SSTATUS) {
+            mem.set_context(self.csrs.mmu_context(self.mode));
+        }
+        self.regs[rd.idx()] = old;
+        Ok(())
+    }
+
+    /// `mret`, `sret`, `wfi` and `sfence.vma` (priv spec §3.3); returns the next pc.
+    #[inline(never)]
+    fn privileged_insn(
+        &mut self,
+        insn: Insn,
+        raw: u32,
+        next: u32,
+        mem: &mut Memory,
+    ) -> Result<u32, Exception> {
+        let illegal = Exception::IllegalInsn(raw);
+        match insn {
+            Insn::Mret | Insn::Sret => {
+                let ret = match insn {
+                    Insn::Mret => self.csrs.mret(self.mode),
+                    _ => self.csrs.sret(self.mode),
+                };
+                let (pc, mode) = ret.ok_or(illegal)?;
+                self.switch_mode(mode, mem);
+                Ok(pc)
+            }
+            // Priv §3.3.3: returning at once is a legal implementation of the wait.
+            Insn::Wfi if self.csrs.wfi_allowed(self.mode) => Ok(next),
+            Insn::SfenceVma { rs1, rs2 } if self.csrs.sfence_vma_allowed(self.mode) => {
+                let vaddr = (rs1 != Reg::ZERO).then(|| self.reg(rs1));
+                let asid = (rs2 != Reg::ZERO).then(|| (self.reg(rs2) & ASID_MASK) as u16);
+                mem.sfence_vma(vaddr, asid);
+                Ok(next)
+            }
+            _ => Err(illegal),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The privileged instructions through their real encodings.
+
+    use super::*;
+    use crate::hart::csr::*;
+    use crate::hart::privileged::{irq, mstatus, INTERRUPT};
+    use crate::isa::encode;
+    use crate::mem::phys::PhysMem;
+    use crate::mmu::context::MmuContext;
+    use crate::mmu::sv32::{Privilege, Satp, SatpMode};
+
+    const A0: Reg = Reg(10);
+    const A1: Reg = Reg(11);
+    const PC: u32 = 0x8000_0000;
+
+    fn rig(mode: PrivMode) -> (Hart, Memory) {
+        let mut hart = Hart::new_machine(PC, 1_000_000_000);
+        hart.mode = mode;
+        (hart, Memory::new(PhysMem::new(1 << 20)))
+    }
+
+    /// Executes `insn` at `hart.pc`; on success moves the pc on and counts it retired.
+    fn step(hart: &mut Hart, mem: &mut Memory, insn: Insn) -> Result<(), Exception> {
+        let raw = encode(&insn);
+        let next = hart.execute(insn, raw, 4, hart.pc, mem)?;
+        hart.pc = next;
+        hart.instret += 1;
+        Ok(())
+    }
+
+    fn csrw(hart: &mut Hart, mem: &mut Memory, csr: u16, value: u32) {
+        hart.regs[A1.idx()] = value;
+        let insn = Insn::Csrrw {
+            rd: Reg::ZERO,
+            rs1: A1,
+            csr,
+        };
+        step(hart, mem, insn).unwrap();
+    }
+
+    fn csrr(hart: &mut Hart, mem: &mut Memory, csr: u16) -> Result<u32, Exception> {
+        let insn = Insn::Csrrs {
+            rd: A0,
+            rs1: Reg::ZERO,
+            csr,
+        };
+        step(hart, mem, insn).map(|()| hart.regs[A0.idx()])
+    }
+
+    #[test]
+    fn all_six_csr_forms() {
+        let (mut hart, mut mem) = rig(PrivMode::Machine);
+        csrw(&mut hart, &mut mem, MSCRATCH, 0xF0);
+        let forms = [
+            (
+                Insn::Csrrwi {
+                    rd: A0,
+                    uimm: 5,
+                    csr: MSCRATCH,
+                },
+                0xF0,
+                5,
+            ),
+            (
+                Insn::Csrrsi {
+                    rd: A0,
+                    uimm: 0x1A,
+                    csr: MSCRATCH,
+                },
+                5,
+                0x1F,
+            ),
+            (
+                Insn::Csrrci {
+                    rd: A0,
+                    uimm: 3,
+                    csr: MSCRATCH,
+                },
+                0x1F,
+                0x1C,
+            ),
+            (
+                Insn::Csrrs {
+                    rd: A0,
+                    rs1: A1,
+                    csr: MSCRATCH,
+                },
+                0x1C,
+                0x1C | 0x300,
+            ),
+            (
+                Insn::Csrrc {
+                    rd: A0,
+                    rs1: A1,
+                    csr: MSCRATCH,
+                },
+                0x31C,
+                0x1C,
+            ),
+            (
+                Insn::Csrrw {
+                    rd: A0,
+                    rs1: A1,
+                    csr: MSCRATCH,
+                },
+                0x1C,
+                0x300,
+            ),
+        ];
+        hart.regs[A1.idx()] = 0x300;
+        for (insn, old, new) in forms {
+            step(&mut hart, &mut mem, insn).unwrap();
+            assert_eq!(hart.regs[A0.idx()], old, "{insn:?} reads the old value");
+            assert_eq!(csrr(&mut hart, &mut mem, MSCRATCH), Ok(new), "{insn:?}");
+        }
+    }
+
+    #[test]
+    fn read_only_csrs_allow_reads_that_do_not_write() {
+        let (mut hart, mut mem) = rig(PrivMode::Machine);
+        hart.regs[A1.idx()] = 0; // a register holding 0 still means "write"
+        let cases = [
+            (
+                Insn::Csrrs {
+                    rd: A0,
+                    rs1: Reg::ZERO,
+                    csr: MHARTID,
+                },
+                true,
+            ),
+            (
+                Insn::Csrrs {
+                    rd: A0,
+                    rs1: A1,
+                    csr: MHARTID,
+                },
+                false,
+            ),
+            (
+                Insn::Csrrc {
+                    rd: A0,
+                    rs1: A1,
+                    csr: CYCLE,
+                },
+                false,
+            ),
+            (
+                Insn::Csrrsi {
+                    rd: A0,
+                    uimm: 0,
+                    csr: CYCLE,
+                },
+                true,
+            ),
+            (
+                Insn::Csrrci {
+                    rd: A0,
+                    uimm: 1,
+                    csr: CYCLE,
+                },
+                false,
+            ),
+            (
+                Insn::Csrrwi {
+                    rd: Reg::ZERO,
+                    uimm: 0,
+                    csr: TIME,
+                },
+                false,
+            ),
+        ];
+        for (insn, legal) in cases {
+            let result = step(&mut hart, &mut mem, insn);
+            let expected = if legal {
+                Ok(())
+            } else {
+                Err(Exception::IllegalInsn(encode(&insn)))
+            };
+            assert_eq!(result, expected, "{insn:?}");
+        }
+    }
+
+    #[test]
+    fn u_mode_keeps_the_process_behaviour() {
+        let (mut hart, mut mem) = rig(PrivMode::User);
+        hart.instret = 41;
+        assert_eq!(csrr(&mut hart, &mut mem, INSTRET), Ok(41));
+        assert_eq!(csrr(&mut hart, &mut mem, CYCLE), Ok(42));
+        for insn in [
+            Insn::Csrrs {
+                rd: A0,
+                rs1: Reg::ZERO,
+                csr: MSTATUS,
+            },
+            Insn::Csrrs {
+                rd: A0,
+                rs1: Reg::ZERO,
+                csr: SSTATUS,
+            },
+            Insn::Csrrwi {
+                rd: A0,
+                uimm: 1,
+                csr: CYCLE,
+            },
+            Insn::Mret,
+            Insn::Sret,
+            Insn::Wfi,
+            Insn::SfenceVma {
+                rs1: Reg::ZERO,
+                rs2: Reg::ZERO,
+            },
+        ] {
+            let illegal = Err(Exception::IllegalInsn(encode(&insn)));
+            assert_eq!(step(&mut hart, &mut mem, insn), illegal, "{insn:?}");
+        }
+        assert_eq!(
+            step(&mut hart, &mut mem, Insn::Ecall),
+            Err(Exception::EcallFromU)
+        );
+    }
+
+    #[test]
+    fn ecall_names_the_current_mode() {
+        for (mode, exc) in [
+            (PrivMode::User, Exception::EcallFromU),
+            (PrivMode::Supervisor, Exception::EcallFromS),
+            (PrivMode::Machine, Exception::EcallFromM),
+        ] {
+            let (mut hart, mut mem) = rig(mode);
+            assert_eq!(step(&mut hart, &mut mem, Insn::Ecall), Err(exc));
+        }
+    }
+
+    #[test]
+    fn firmware_enters_u_mode_and_a_delegated_ecall_reaches_s_mode() {
+        let (mut hart, mut mem) = rig(PrivMode::Machine);
+        let satp = Satp::new(SatpMode::Sv32, 1, 0x80100);
+        csrw(&mut hart, &mut mem, SATP, satp.0);
+        assert_eq!(
+            mem.context(),
+            MmuContext {
+                satp,
+                fetch: None,
+                data: None
+            }
+        );
+        csrw(&mut hart, &mut mem, STVEC, 0x8000_4000);
+        csrw(&mut hart, &mut mem, MEDELEG, 1 << 8);
+        csrw(&mut hart, &mut mem, MEPC, 0x1_0000);
+        // MPP ← U, then mret.
+        csrw(&mut hart, &mut mem, MSTATUS, 0);
+        step(&mut hart, &mut mem, Insn::Mret).unwrap();
+        assert_eq!((hart.pc, hart.mode), (0x1_0000, PrivMode::User));
+        assert_eq!(mem.context(), MmuContext::user(satp));
+
+        // The user program's ecall: the bare-metal runner hands it to take_trap.
+        let exc = step(&mut hart, &mut mem, Insn::Ecall).unwrap_err();
+        hart.take_trap(exc, &mut mem);
+        assert_eq!((hart.pc, hart.mode), (0x8000_4000, PrivMode::Supervisor));
+        assert_eq!(csrr(&mut hart, &mut mem, SCAUSE), Ok(8));
+        assert_eq!(csrr(&mut hart, &mut mem, SEPC), Ok(0x1_0000));
+        assert_eq!(
+            mem.context().fetch.map(|c| c.privilege),
+            Some(Privilege::Supervisor)
+        );
+
+        // The handler skips the ecall and returns.
+        csrw(&mut hart, &mut mem, SEPC, 0x1_0004);
+        step(&mut hart, &mut mem, Insn::Sret).unwrap();
+        assert_eq!((hart.pc, hart.mode), (0x1_0004, PrivMode::User));
+        assert_eq!(mem.context(), MmuContext::user(satp));
+    }
+
+    #[test]
+    fn sret_tsr_wfi_tw_and_sfence_tvm_in_s_mode() {
+        let (mut hart, mut mem) = rig(PrivMode::Machine);
+        csrw(
+            &mut hart,
+            &mut mem,
+            MSTATUS,
+            mstatus::TSR | mstatus::TW | mstatus::TVM,
+        );
+        hart.mode = PrivMode::Supervisor;
+        let sfence = Insn::SfenceVma { rs1: A0, rs2: A1 };
+        for insn in [Insn::Sret, Insn::Wfi, sfence] {
+            let illegal = Err(Exception::IllegalInsn(encode(&insn)));
+            assert_eq!(step(&mut hart, &mut mem, insn), illegal, "{insn:?}");
+        }
+        assert_eq!(
+            csrr(&mut hart, &mut mem, SATP),
+            Err(Exception::IllegalInsn(encode(&Insn::Csrrs {
+                rd: A0,
+                rs1: Reg::ZERO,
+                csr: SATP
+            })))
+        );
+        hart.mode = PrivMode::Machine;
+        let pc = hart.pc;
+        step(&mut hart, &mut mem, Insn::Wfi).unwrap();
+        step(&mut hart, &mut mem, sfence).unwrap();
+        assert_eq!(hart.pc, pc + 8, "wfi and sfence.vma fall through");
+    }
+
+    #[test]
+    fn software_interrupt_set_in_m_is_taken_in_s() {
+        let (mut hart, mut mem) = rig(PrivMode::Machine);
+        csrw(&mut hart, &mut mem, MIDELEG, 1 << irq::SSI);
+        csrw(&mut hart, &mut mem, MIE, 1 << irq::SSI);
+        csrw(&mut hart, &mut mem, STVEC, 0x8000_8001);
+        step(
+            &mut hart,
+            &mut mem,
+            Insn::Csrrsi {
+                rd: Reg::ZERO,
+                uimm: 1 << irq::SSI,
+                csr: MIP,
+            },
+        )
+        .unwrap();
+        assert!(
+            !hart.take_interrupt(&mut mem),
+            "delegated interrupts wait while in M"
+        );
+        hart.mode = PrivMode::User;
+        hart.reservation = Some(0x100);
+        let pc = hart.pc;
+        assert!(hart.take_interrupt(&mut mem));
+        assert_eq!(
+            (hart.pc, hart.mode),
+            (0x8000_8000 + 4 * irq::SSI, PrivMode::Supervisor)
+        );
+        assert_eq!(hart.reservation, None);
+        assert_eq!(csrr(&mut hart, &mut mem, SCAUSE), Ok(INTERRUPT | irq::SSI));
+        assert_eq!(csrr(&mut hart, &mut mem, SEPC), Ok(pc));
+    }
+
+    #[test]
+    fn minstret_write_is_seen_by_the_next_instruction() {
+        let (mut hart, mut mem) = rig(PrivMode::Machine);
+        hart.instret = 1000;
+        csrw(&mut hart, &mut mem, MINSTRET, 7);
+        assert_eq!(csrr(&mut hart, &mut mem, MINSTRET), Ok(7));
+        assert_eq!(csrr(&mut hart, &mut mem, INSTRET), Ok(8));
+        assert_eq!(hart.instret, 1003, "the hart's own count is untouched");
     }
 }

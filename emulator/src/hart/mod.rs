@@ -1,11 +1,16 @@
-//! The hart: register file, program counter, user counters, and the executor.
+//! The hart: register file, program counter, counters, privilege state, and the executor.
 
 pub mod blocks;
 pub mod csr;
 mod execute;
+pub mod privileged;
 pub mod trap;
 
-/// Architectural state of one RV32 hart running in U-mode.
+use crate::mem::access::Memory;
+use privileged::{Counters, Csrs, PrivMode};
+use trap::Exception;
+
+/// Architectural state of one RV32 hart.
 pub struct Hart {
     /// Integer registers; `regs[0]` is kept zero.
     pub regs: [u32; 32],
@@ -21,13 +26,17 @@ pub struct Hart {
     pub reservation: Option<u32>,
     /// Simulated core clock (Hz), to derive the `time` CSR.
     pub clock_hz: u64,
+    /// Current privilege mode.
+    pub mode: PrivMode,
+    /// Machine and supervisor CSRs.
+    pub csrs: Csrs,
 }
 
 /// Frequency of the `time` CSR (as Spike's and QEMU's CLINT `mtime`: 10 MHz).
 pub const TIMEBASE_HZ: u64 = 10_000_000;
 
 impl Hart {
-    /// A hart at `pc` with all registers zero.
+    /// A hart at `pc` in U-mode with all registers zero, as the process runner starts one.
     pub fn new(pc: u32, clock_hz: u64) -> Self {
         Hart {
             regs: [0; 32],
@@ -36,7 +45,59 @@ impl Hart {
             kernel_cycles: 0,
             reservation: None,
             clock_hz,
+            mode: PrivMode::User,
+            csrs: Csrs::new(),
         }
+    }
+
+    /// A hart at `pc` in M-mode with reset CSRs (priv spec §3.4), for bare-metal guests.
+    pub fn new_machine(pc: u32, clock_hz: u64) -> Self {
+        Hart {
+            mode: PrivMode::Machine,
+            ..Hart::new(pc, clock_hz)
+        }
+    }
+
+    /// The counters as the CSRs see them.
+    pub fn counters(&self) -> Counters {
+        Counters {
+            cycle: self.cycles(),
+            instret: self.instret,
+            time: self.time(),
+        }
+    }
+
+    /// Takes `exc`, raised by the instruction at `self.pc`, into M- or S-mode (priv spec
+    /// §3.1.8 delegation). The bare-metal runner calls this; the process runner hands
+    /// exceptions to its host-side kernel instead.
+    pub fn take_trap(&mut self, exc: Exception, mem: &mut Memory) {
+        self.enter_trap(exc.cause(), exc.tval(), mem);
+    }
+
+    /// Takes the highest-priority enabled pending interrupt before the instruction at
+    /// `self.pc`, if there is one; true if it did.
+    pub fn take_interrupt(&mut self, mem: &mut Memory) -> bool {
+        match self.csrs.pending_interrupt(self.mode) {
+            Some(cause) => {
+                self.enter_trap(cause, 0, mem);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn enter_trap(&mut self, cause: u32, tval: u32, mem: &mut Memory) {
+        let (pc, mode) = self.csrs.trap(cause, tval, self.pc, self.mode);
+        self.pc = pc;
+        self.switch_mode(mode, mem);
+    }
+
+    /// Enters `mode` after a trap or an xRET: the translation context may have changed, and
+    /// (A spec §8.2 allows it) the LR reservation is dropped.
+    fn switch_mode(&mut self, mode: PrivMode, mem: &mut Memory) {
+        self.mode = mode;
+        self.reservation = None;
+        mem.set_context(self.csrs.mmu_context(mode));
     }
 
     /// The `cycle` counter.

@@ -111,6 +111,12 @@ impl Kernel {
             Exception::LoadMisaligned(_) => fatal(Signal::Bus, None, Some(AccessKind::Load)),
             Exception::StoreMisaligned(_) => fatal(Signal::Bus, None, Some(AccessKind::Store)),
             Exception::InsnMisaligned(_) => fatal(Signal::Bus, None, Some(AccessKind::Fetch)),
+            // Linux reports access faults as SIGSEGV (arch/riscv/kernel/traps.c).
+            Exception::InsnAccessFault(_) => fatal(Signal::Segv, None, Some(AccessKind::Fetch)),
+            Exception::LoadAccessFault(_) => fatal(Signal::Segv, None, Some(AccessKind::Load)),
+            Exception::StoreAccessFault(_) => fatal(Signal::Segv, None, Some(AccessKind::Store)),
+            // A process runs in U-mode; these come only from a hart in S- or M-mode.
+            Exception::EcallFromS | Exception::EcallFromM => fatal(Signal::Ill, None, None),
         }
     }
 
