@@ -855,10 +855,12 @@ fn page_fault(kind: AccessKind, vaddr: u32) -> Exception {
 }
 
 /// The access fault of an access of `kind` at `vaddr` (no RAM there).
-// TODO(priv): access-fault exceptions (causes 1/5/7) arrive with the privileged modes; until
-// then a user process never reaches physical addresses outside RAM.
 fn access_fault(kind: AccessKind, vaddr: u32) -> Exception {
-    page_fault(kind, vaddr)
+    match kind {
+        AccessKind::Fetch => Exception::InsnAccessFault(vaddr),
+        AccessKind::Load => Exception::LoadAccessFault(vaddr),
+        AccessKind::Store => Exception::StoreAccessFault(vaddr),
+    }
 }
 
 /// The exception a failed walk raises.
