@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use rvscope::config::TimingMode;
 use rvscope::os::files::{Files, StdStream};
 use rvscope::{Config, Machine, Outcome};
 
@@ -43,12 +44,30 @@ fn best_of<T>(mut f: impl FnMut() -> T) -> (Duration, T) {
     best.expect("RUNS > 0")
 }
 
-fn rvscope_run(elf: &Path, args: &[&str]) -> u64 {
-    let config = Config::default();
+/// The modes measured: functional (page tables, no models), TLBs only, and the full default
+/// hierarchy with and without the 3C classification.
+fn modes() -> Vec<(&'static str, Config)> {
+    let with = |timing, classify| {
+        let mut c = Config {
+            timing,
+            ..Config::default()
+        };
+        c.caches.classify_misses = classify;
+        c
+    };
+    vec![
+        ("functional", with(TimingMode::Functional, false)),
+        ("+tlb", with(TimingMode::Tlb, false)),
+        ("+caches", with(TimingMode::Full, false)),
+        ("+caches+3C", with(TimingMode::Full, true)),
+    ]
+}
+
+fn rvscope_run(config: &Config, elf: &Path, args: &[&str]) -> u64 {
     let mut argv = vec![elf.display().to_string()];
     argv.extend(args.iter().map(|s| s.to_string()));
     let mut m = Machine::new(
-        &config,
+        config,
         elf,
         &argv,
         Files::new(None, StdStream::Null, StdStream::Null, StdStream::Null).expect("null stdio"),
@@ -73,10 +92,10 @@ fn main() {
     // `cargo bench -- <filter>` passes extra args; `cargo test --benches` passes --bench-less
     // flags. This harness has one job, so it ignores them.
     let dir = build_guests();
-    println!("rvscope throughput (best of {RUNS} runs, functional mode)");
+    println!("rvscope throughput (best of {RUNS} runs per mode)");
     println!(
-        "{:<24} {:>14} {:>10} {:>9} {:>10} {:>12}",
-        "workload", "instructions", "seconds", "MIPS", "qemu s", "rvscope/qemu"
+        "{:<24} {:<11} {:>12} {:>9} {:>9} {:>11} {:>12}",
+        "workload", "mode", "instructions", "seconds", "MIPS", "vs functnl", "vs qemu"
     );
     // Each workload runs long enough (10^8 instructions or more) that start-up costs vanish.
     for (name, args) in [
@@ -89,20 +108,22 @@ fn main() {
             println!("{name:<24} (not built)");
             continue;
         }
-        let (took, insns) = best_of(|| rvscope_run(&elf, &args));
-        let mips = insns as f64 / took.as_secs_f64() / 1e6;
         let (qemu_took, qemu_ok) = best_of(|| qemu_run(&elf, &args));
-        let (qemu_s, ratio) = if qemu_ok {
-            (
-                format!("{:.3}", qemu_took.as_secs_f64()),
-                format!("{:.2}x", took.as_secs_f64() / qemu_took.as_secs_f64()),
-            )
-        } else {
-            ("n/a".to_owned(), "n/a".to_owned())
-        };
-        println!(
-            "{name:<24} {insns:>14} {:>10.3} {mips:>9.1} {qemu_s:>10} {ratio:>12}",
-            took.as_secs_f64()
-        );
+        let mut functional = None;
+        for (mode, config) in modes() {
+            let (took, insns) = best_of(|| rvscope_run(&config, &elf, &args));
+            let secs = took.as_secs_f64();
+            let mips = insns as f64 / secs / 1e6;
+            let base = *functional.get_or_insert(secs);
+            let vs_qemu = if qemu_ok {
+                format!("{:.2}x", secs / qemu_took.as_secs_f64())
+            } else {
+                "n/a".to_owned()
+            };
+            println!(
+                "{name:<24} {mode:<11} {insns:>12} {secs:>9.3} {mips:>9.1} {:>10.2}x {vs_qemu:>12}",
+                secs / base
+            );
+        }
     }
 }
