@@ -70,7 +70,7 @@ fn defaults_are_design_section_7() {
         ("dtlb", s("32:32")),
         ("ptw-through-cache", b(true)),
         ("caches.ram-latency", i(200)),
-        ("caches.classify-misses", b(true)),
+        ("caches.classify-misses", b(false)),
         ("caches.l1i.size", s("32K")),
         ("caches.l1d.ways", i(8)),
         ("caches.l1d.line", i(64)),
@@ -160,6 +160,7 @@ fn each_flag_changes_its_setting() {
             vec![("caches.ram-latency", i(150))],
         ),
         (vec!["--no-3c"], vec![("caches.classify-misses", b(false))]),
+        (vec!["--3c"], vec![("caches.classify-misses", b(true))]),
         // Long forms after the Spike form; the most specific flag wins.
         (
             vec!["--dc=64:8:64", "--l1d-ways", "4"],

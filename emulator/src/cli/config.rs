@@ -155,6 +155,10 @@ pub struct CacheArgs {
     /// RAM latency in cycles per line (default 200).
     #[arg(long, value_name = "CYCLES")]
     pub ram_latency: Option<u32>,
+    /// Classify misses as compulsory/capacity/conflict (`run` default: off, it costs about
+    /// half the full model's speed; `cachesim` default: on).
+    #[arg(long = "3c", conflicts_with = "no_3c")]
+    pub three_c: bool,
     /// Skip the compulsory/capacity/conflict classification (faster).
     #[arg(long)]
     pub no_3c: bool,
@@ -220,6 +224,8 @@ impl CacheArgs {
     /// The hierarchy for `cachesim`: defaults, then the `[caches]` of `file`, then these flags.
     pub fn resolve(&self, file: Option<&std::path::Path>) -> Result<HierarchyConfig, Error> {
         let mut config = Config::default();
+        // Trace-driven runs classify misses unless told not to (`--no-3c`, or the file).
+        config.caches.classify_misses = true;
         if let Some(path) = file {
             config.apply_toml_file(path)?;
         }
@@ -263,6 +269,9 @@ impl CacheArgs {
         }
         if self.no_3c {
             h.classify_misses = false;
+        }
+        if self.three_c {
+            h.classify_misses = true;
         }
         Ok(())
     }

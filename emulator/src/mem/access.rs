@@ -798,7 +798,7 @@ impl PteMemory for PtwPort<'_> {
         let off = ram_offset(paddr, self.ram.frame_count()).ok_or(AccessFault { paddr })?;
         self.stats.pte_reads += 1;
         if let Some(c) = self.caches.as_deref_mut() {
-            self.stats.cycles += c.access(paddr as u32, 4, CacheKind::Ptw).cycles;
+            self.stats.cycles += c.access_fast(paddr as u32, 4, CacheKind::Ptw);
         }
         Ok(u32::from_le_bytes(
             self.ram.bytes()[off..off + 4].try_into().expect("4 bytes"),

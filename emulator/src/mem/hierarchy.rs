@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::mem::cache::{AccessKind, Cache, LevelStats, Op, Traffic, TRAFFIC_CLASSES};
-use crate::mem::cache_config::{HierarchyConfig, WritePolicy};
+use crate::mem::cache_config::{AllocPolicy, HierarchyConfig, WritePolicy};
 
 /// Where an access was served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -62,19 +62,35 @@ const L1I: usize = 0;
 const L1D: usize = 1;
 /// Index of the first unified level.
 const UNIFIED: usize = 2;
-/// No line (line numbers of 32-bit addresses never reach it).
-const NO_LINE: u64 = u64::MAX;
+/// No MRU line (line numbers of 32-bit addresses never reach `u64::MAX >> 1`).
+const NO_MRU: u64 = u64::MAX;
+
+/// MRU slots of an L1: one per set, or one for the whole cache when the 3C shadow must see
+/// every change of global recency.
+fn mru_slots(level: &crate::mem::cache_config::LevelConfig, classify: bool) -> usize {
+    if classify {
+        1
+    } else {
+        level.sets as usize
+    }
+}
 
 /// The cache hierarchy of one hart.
 #[derive(Clone, Debug)]
 pub struct Hierarchy {
-    /// Per L1 (instruction, data): the line the last access to it touched, or `NO_LINE`. Any
-    /// replacement policy leaves its state unchanged when the line it just used is used again,
-    /// and so do the 3C shadow and the seen-set; only the counters move. That makes a repeat a
-    /// counted hit without the lookup (DESIGN.md §10: "check MRU first; keep modeling exact").
-    mru_line: [u64; 2],
-    /// Per L1: a store to the MRU line changes nothing either (write-back, line already dirty).
-    mru_store_ok: [bool; 2],
+    /// Per L1 (instruction, data) and slot: `line << 1 | store_ok` of the line the last access
+    /// to that slot touched, or `NO_MRU`. A slot is one set, or the whole cache when misses
+    /// are 3C-classified. Every replacement policy (LRU, tree-PLRU, FIFO, random) leaves a
+    /// set unchanged when its most recently used line is used again, and so does the seen-set;
+    /// the 3C shadow (fully associative LRU) only when the line is the most recent of the
+    /// whole cache. So such a repeat is a counted hit without the lookup (DESIGN.md §10:
+    /// "check MRU first; keep modeling exact"). `store_ok`: a store changes nothing either
+    /// (write-back, line already dirty).
+    mru: [Vec<u64>; 2],
+    /// Per L1: slot of a line = line & mask.
+    mru_mask: [u64; 2],
+    /// Misses are 3C-classified.
+    classify: bool,
     /// Per L1: line shift.
     l1_shift: [u32; 2],
     /// Per L1: hit latency.
@@ -115,8 +131,15 @@ impl Hierarchy {
             names.push(("L3", Level::L3));
         }
         Ok(Hierarchy {
-            mru_line: [NO_LINE; 2],
-            mru_store_ok: [false; 2],
+            mru: [
+                vec![NO_MRU; mru_slots(&config.l1i, classify)],
+                vec![NO_MRU; mru_slots(&config.l1d, classify)],
+            ],
+            mru_mask: [
+                mru_slots(&config.l1i, classify) as u64 - 1,
+                mru_slots(&config.l1d, classify) as u64 - 1,
+            ],
+            classify,
             l1_shift: [levels[L1I].line_shift(), levels[L1D].line_shift()],
             l1_latency: [
                 u64::from(config.l1i.latency_cycles),
@@ -142,8 +165,66 @@ impl Hierarchy {
 
     /// The timed access of `size` bytes at physical address `paddr` (size 0 counts as 1): every
     /// line it touches is looked up, filled, evicted and counted.
-    #[inline]
     pub fn access(&mut self, paddr: u32, size: u32, kind: AccessKind) -> AccessOutcome {
+        let l1 = (kind != AccessKind::Fetch) as usize;
+        let shift = self.l1_shift[l1];
+        let line = u64::from(paddr >> shift);
+        let last = u64::from(paddr.wrapping_add(size.max(1) - 1) >> shift);
+        self.access_remembering(paddr, size, kind, l1, line, last)
+    }
+
+    /// [`Hierarchy::access`] with the MRU check first: returns the cycles of the access. This is
+    /// what the interpreter calls on every fetch, load and store.
+    #[inline(always)]
+    pub fn access_fast(&mut self, paddr: u32, size: u32, kind: AccessKind) -> u64 {
+        let l1 = (kind != AccessKind::Fetch) as usize;
+        let shift = self.l1_shift[l1];
+        let line = u64::from(paddr >> shift);
+        let last = u64::from(paddr.wrapping_add(size - 1) >> shift);
+        let mru = self.mru[l1][(line & self.mru_mask[l1]) as usize];
+        if mru >> 1 == line && last == line && (!kind.is_write() || mru & 1 != 0) {
+            self.mru_hits[l1][kind as usize] += 1;
+            return self.l1_latency[l1];
+        }
+        self.access_remembering(paddr, size, kind, l1, line, last)
+            .cycles
+    }
+
+    /// The full access, then the L1's MRU slot(s) updated to what the access left.
+    #[inline(never)]
+    fn access_remembering(
+        &mut self,
+        paddr: u32,
+        size: u32,
+        kind: AccessKind,
+        l1: usize,
+        line: u64,
+        last: u64,
+    ) -> AccessOutcome {
+        let out = self.lookup(paddr, size, kind);
+        let cache = &self.levels[l1];
+        let slot = (line & self.mru_mask[l1]) as usize;
+        // With 3C, the slot promises the line is also the 3C shadow's most recent; a
+        // no-write-allocate write does not put the line into the shadow if it missed there.
+        let shadow_unsure = self.classify
+            && kind.is_write()
+            && cache.config().alloc == AllocPolicy::NoWriteAllocate;
+        if line == last && !shadow_unsure && cache.probe(line) {
+            let store_ok = cache.config().write == WritePolicy::WriteBack && cache.is_dirty(line);
+            self.mru[l1][slot] = line << 1 | u64::from(store_ok);
+        } else {
+            // Not resident (no-write-allocate), or several lines: the slots' MRU lines are
+            // unknown.
+            for l in line..=last {
+                self.mru[l1][(l & self.mru_mask[l1]) as usize] = NO_MRU;
+            }
+        }
+        out
+    }
+
+    /// The lookups of one access (no MRU bookkeeping).
+    #[inline]
+    fn lookup(&mut self, paddr: u32, size: u32, kind: AccessKind) -> AccessOutcome {
         let start = paddr as u64;
         let end = (start + size.max(1) as u64 - 1).min(u32::MAX as u64);
         let first = if kind == AccessKind::Fetch { L1I } else { L1D };
@@ -156,45 +237,6 @@ impl Hierarchy {
             self.request(first, start, end, op, Traffic::Hart(kind))
         };
         AccessOutcome { served_by, cycles }
-    }
-
-    /// [`Hierarchy::access`] with the MRU check first: returns the cycles of the access. This is
-    /// what the interpreter calls on every fetch, load and store.
-    #[inline(always)]
-    pub fn access_fast(&mut self, paddr: u32, size: u32, kind: AccessKind) -> u64 {
-        let l1 = (kind != AccessKind::Fetch) as usize;
-        let shift = self.l1_shift[l1];
-        let line = u64::from(paddr >> shift);
-        let last = u64::from(paddr.wrapping_add(size - 1) >> shift);
-        if line == self.mru_line[l1] && last == line && (!kind.is_write() || self.mru_store_ok[l1])
-        {
-            self.mru_hits[l1][kind as usize] += 1;
-            return self.l1_latency[l1];
-        }
-        self.access_remembering(paddr, size, kind, l1, line, last)
-    }
-
-    #[inline(never)]
-    fn access_remembering(
-        &mut self,
-        paddr: u32,
-        size: u32,
-        kind: AccessKind,
-        l1: usize,
-        line: u64,
-        last: u64,
-    ) -> u64 {
-        let out = self.access(paddr, size, kind);
-        let cache = &self.levels[l1];
-        // The line stays MRU only if it is now in the L1 (a no-write-allocate miss leaves it out).
-        if line == last && cache.probe(line) {
-            self.mru_line[l1] = line;
-            self.mru_store_ok[l1] =
-                cache.config().write == WritePolicy::WriteBack && cache.is_dirty(line);
-        } else {
-            self.mru_line[l1] = NO_LINE;
-        }
-        out.cycles
     }
 
     /// Sends bytes `start..=end` to level `idx` (RAM past the last level); returns the deepest
@@ -290,7 +332,9 @@ impl Hierarchy {
     /// Writes every dirty line back and invalidates every level, top down (Dinero's flush
     /// record; later also `--ram` frame eviction).
     pub fn flush(&mut self) {
-        self.mru_line = [NO_LINE; 2];
+        for slots in &mut self.mru {
+            slots.fill(NO_MRU);
+        }
         for idx in 0..self.levels.len() {
             let shift = self.levels[idx].line_shift();
             for line in self.levels[idx].flush() {
@@ -631,6 +675,74 @@ mod tests {
             "L1I", "L1D", "L2", "L3", "RAM", "32K", "256K", "4M", "amo 1/1", "ptw 1/1",
         ] {
             assert!(text.contains(needle), "{needle} missing from\n{text}");
+        }
+    }
+
+    mod mru_shortcut {
+        use super::*;
+        use crate::mem::cache_config::{AllocPolicy, WritePolicy};
+        use crate::mem::replacement::Policy;
+        use proptest::prelude::*;
+
+        fn hierarchy(
+            policy: Policy,
+            write: WritePolicy,
+            alloc: AllocPolicy,
+            classify: bool,
+        ) -> Hierarchy {
+            let small = |sets, ways, latency| LevelConfig {
+                policy,
+                write,
+                alloc,
+                ..LevelConfig::lru_write_back(sets, ways, 16, latency)
+            };
+            Hierarchy::new(&HierarchyConfig {
+                l1i: small(4, 2, 1),
+                l1d: small(4, 2, 2),
+                l2: Some(small(8, 4, 10)),
+                l3: None,
+                ram_latency_cycles: 100,
+                seed: 7,
+                classify_misses: classify,
+            })
+            .unwrap()
+        }
+
+        fn kind_of(k: u8) -> AccessKind {
+            [
+                AccessKind::Fetch,
+                AccessKind::Load,
+                AccessKind::Store,
+                AccessKind::Amo,
+                AccessKind::Ptw,
+            ][k as usize % 5]
+        }
+
+        proptest! {
+            /// The MRU shortcut (per set, or per cache with 3C) changes no figure: the same
+            /// accesses through `access_fast` and through the plain lookups give identical
+            /// statistics and cycles, for every policy and write/allocate combination.
+            #[test]
+            fn gives_the_same_figures_as_plain_lookups(
+                policy in prop::sample::select(vec![Policy::Lru, Policy::Fifo, Policy::Random, Policy::TreePlru]),
+                write_through in any::<bool>(),
+                no_alloc in any::<bool>(),
+                classify in any::<bool>(),
+                accesses in prop::collection::vec((0u8..5, 0u32..512, prop::sample::select(vec![1u32, 2, 4])), 1..400),
+            ) {
+                let write = if write_through { WritePolicy::WriteThrough } else { WritePolicy::WriteBack };
+                let alloc = if no_alloc { AllocPolicy::NoWriteAllocate } else { AllocPolicy::WriteAllocate };
+                let mut fast = hierarchy(policy, write, alloc, classify);
+                let mut plain = hierarchy(policy, write, alloc, classify);
+                for (k, addr, size) in accesses {
+                    let kind = kind_of(k);
+                    let paddr = addr & !(size - 1);
+                    let c1 = fast.access_fast(paddr, size, kind);
+                    let c2 = plain.lookup(paddr, size, kind).cycles;
+                    prop_assert_eq!(c1, c2);
+                }
+                prop_assert_eq!(fast.stats(), plain.stats());
+            }
         }
     }
 }

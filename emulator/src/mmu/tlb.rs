@@ -217,10 +217,48 @@ pub struct Tlb {
     ways: usize,
     /// `sets × ways` slots, set after set.
     slots: Vec<Option<TlbEntry>>,
+    /// Per slot, its page as one comparable word ([`page_tag`]; `NO_TAG` when empty): a lookup
+    /// compares words and touches the entry only on a match.
+    tags: Vec<u32>,
     /// Per slot, the value of `clock` at its last use (insert or hit); the smallest is LRU.
     last_use: Vec<u64>,
     clock: u64,
+    /// Valid megapage entries (when none, lookups skip the megapage scan).
+    mega_entries: u32,
     stats: TlbStats,
+}
+
+/// Bit `i` set when `tags[i] == tag` (a branch-free loop the compiler vectorises; sets wider
+/// than 64 ways are scanned in 64-way chunks by the caller's loop over the result).
+#[inline(always)]
+fn tag_matches(tags: &[u32], tag: u32) -> u64 {
+    if tags.len() <= 64 {
+        let mut bits = 0u64;
+        for (i, &t) in tags.iter().enumerate() {
+            bits |= u64::from(t == tag) << i;
+        }
+        bits
+    } else {
+        // Wide sets: the first match only (more than 64 ways of one page in several ASIDs is
+        // not a case worth a second code path).
+        tags.iter()
+            .position(|&t| t == tag)
+            .map_or(0, |i| if i < 64 { 1 << i } else { 0 })
+    }
+}
+
+/// Tag of an empty slot (page tags are below 2^31).
+const NO_TAG: u32 = u32::MAX;
+/// Marks a megapage tag, so a megapage number never equals a 4 KiB page number.
+const MEGA_TAG: u32 = 1 << 30;
+
+/// The tag of the page of `size` holding `vaddr`.
+#[inline(always)]
+fn page_tag(vaddr: u32, size: PageSize) -> u32 {
+    match size {
+        PageSize::Page4K => vaddr >> PageSize::Page4K.shift(),
+        PageSize::Mega4M => MEGA_TAG | (vaddr >> PageSize::Mega4M.shift()),
+    }
 }
 
 impl Tlb {
@@ -232,8 +270,10 @@ impl Tlb {
             set_mask: config.sets() - 1,
             ways: config.ways() as usize,
             slots: vec![None; slots],
+            tags: vec![NO_TAG; slots],
             last_use: vec![0; slots],
             clock: 0,
+            mega_entries: 0,
             stats: TlbStats::default(),
         }
     }
@@ -254,22 +294,48 @@ impl Tlb {
     }
 
     /// The slot range of the set a page of `size` holding `vaddr` lives in.
+    #[inline(always)]
     fn set_slots(&self, vaddr: u32, size: PageSize) -> std::ops::Range<usize> {
         let set = ((vaddr >> size.shift()) & self.set_mask) as usize;
         set * self.ways..(set + 1) * self.ways
     }
 
+    /// The slot in `range` whose tag is `tag` and whose entry belongs to `asid`.
+    #[inline(always)]
+    fn scan(&self, range: std::ops::Range<usize>, tag: u32, asid: u16) -> Option<usize> {
+        let base = range.start;
+        let mut matches = tag_matches(&self.tags[range], tag);
+        // Usually at most one tag matches; more only with several ASIDs for one page.
+        while matches != 0 {
+            let i = base + matches.trailing_zeros() as usize;
+            if self.slots[i].is_some_and(|e| e.global || e.asid == asid) {
+                return Some(i);
+            }
+            matches &= matches - 1;
+        }
+        None
+    }
+
     fn find(&self, vaddr: u32, asid: u16) -> Option<usize> {
-        let small = self.set_slots(vaddr, PageSize::Page4K);
-        let mega = self.set_slots(vaddr, PageSize::Mega4M);
-        // A matching megapage entry can only sit in `mega`, a 4 KiB one only in `small`; when
-        // they are the same set (always, if fully associative) one scan covers both.
-        let scan = |range: std::ops::Range<usize>| {
-            range
-                .into_iter()
-                .find(|&i| self.slots[i].is_some_and(|e| e.matches(vaddr, asid)))
-        };
-        scan(small.clone()).or_else(|| if mega != small { scan(mega) } else { None })
+        // A matching megapage entry can only sit in its megapage set, a 4 KiB one only in its
+        // page's set (the same set when fully associative). Without megapage entries (a user
+        // process) the second scan is skipped.
+        self.scan(
+            self.set_slots(vaddr, PageSize::Page4K),
+            page_tag(vaddr, PageSize::Page4K),
+            asid,
+        )
+        .or_else(|| {
+            (self.mega_entries > 0)
+                .then(|| {
+                    self.scan(
+                        self.set_slots(vaddr, PageSize::Mega4M),
+                        page_tag(vaddr, PageSize::Mega4M),
+                        asid,
+                    )
+                })
+                .flatten()
+        })
     }
 
     /// Looks `vaddr` up in address space `asid` without counting or touching LRU state.
@@ -298,29 +364,47 @@ impl Tlb {
     pub fn insert(&mut self, vaddr: u32, asid: u16, t: &Translation) {
         let entry = TlbEntry::from_translation(vaddr, asid, t);
         let range = self.set_slots(vaddr, t.page_size);
-        let slots = &self.slots[range.clone()];
-        let way = slots
-            .iter()
-            .position(|s| {
-                s.is_some_and(|e| e.page_size == entry.page_size && e.matches(vaddr, asid))
-            })
-            .or_else(|| slots.iter().position(Option::is_none))
-            .unwrap_or_else(|| {
-                let uses = &self.last_use[range.clone()];
-                (0..uses.len()).min_by_key(|&w| uses[w]).unwrap_or(0)
-            });
-        let i = range.start + way;
+        let tag = page_tag(vaddr, t.page_size);
+        let i = self.scan(range.clone(), tag, asid).unwrap_or_else(|| {
+            // A free way, else the least recently used one (one pass).
+            let base = range.start;
+            let mut victim = base;
+            let mut oldest = u64::MAX;
+            for (w, (&t, &used)) in self.tags[range.clone()]
+                .iter()
+                .zip(&self.last_use[range])
+                .enumerate()
+            {
+                let age = if t == NO_TAG { 0 } else { used + 1 };
+                if age < oldest {
+                    oldest = age;
+                    victim = base + w;
+                }
+            }
+            victim
+        });
+        if self.slots[i].is_some_and(|e| e.page_size == PageSize::Mega4M) {
+            self.mega_entries -= 1;
+        }
+        if entry.page_size == PageSize::Mega4M {
+            self.mega_entries += 1;
+        }
         self.clock += 1;
         self.slots[i] = Some(entry);
+        self.tags[i] = tag;
         self.last_use[i] = self.clock;
     }
 
     /// Applies an `sfence.vma`.
     pub fn sfence(&mut self, fence: SfenceVma) {
         self.stats.flushes += 1;
-        for slot in &mut self.slots {
+        for (slot, tag) in self.slots.iter_mut().zip(&mut self.tags) {
             if slot.is_some_and(|e| fence.invalidates(&e)) {
+                if slot.is_some_and(|e| e.page_size == PageSize::Mega4M) {
+                    self.mega_entries -= 1;
+                }
                 *slot = None;
+                *tag = NO_TAG;
             }
         }
     }
