@@ -4,6 +4,7 @@
 
 mod support;
 
+mod cache_guests;
 mod cachesim;
 mod cli;
 mod config;
