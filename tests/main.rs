@@ -10,3 +10,4 @@ mod config;
 mod disasm;
 mod faults;
 mod guests;
+mod maps;
