@@ -11,3 +11,4 @@ mod disasm;
 mod faults;
 mod guests;
 mod maps;
+mod tlb;
