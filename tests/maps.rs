@@ -31,11 +31,7 @@ fn line_of<'a>(map: &'a str, region: &str) -> Vec<&'a str> {
 
 #[test]
 fn show_maps_matches_the_golden_file() {
-    let (code, map) = run(
-        &["--show-maps"],
-        &guest_elf("tests", "maps_pages"),
-        &["8"],
-    );
+    let (code, map) = run(&["--show-maps"], &guest_elf("tests", "maps_pages"), &["8"]);
     assert_eq!(code, 0, "{map}");
     let path = repo().join(GOLDEN);
     if std::env::var_os("RVSCOPE_BLESS").is_some() {
@@ -81,7 +77,12 @@ fn show_maps_counts_the_pages_the_program_touched() {
             .sum();
         let total = |name: &str| -> u32 {
             let line = map.lines().find(|l| l.starts_with(name)).unwrap();
-            line[name.len()..].split_whitespace().next().unwrap().parse().unwrap()
+            line[name.len()..]
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
         };
         assert_eq!(total("resident pages"), resident, "{map}");
         assert_eq!(total("page-table frames"), 4, "{map}");
@@ -96,7 +97,10 @@ fn show_maps_is_printed_after_a_fatal_signal_and_at_the_instruction_limit() {
     let (report, map) = stderr
         .split_once("== rvscope memory map at exit")
         .unwrap_or_else(|| panic!("no map:\n{stderr}"));
-    assert!(report.contains("segmentation fault at 0x00000000"), "{stderr}");
+    assert!(
+        report.contains("segmentation fault at 0x00000000"),
+        "{stderr}"
+    );
     assert!(map.contains(" text "), "{map}");
 
     let (code, stderr) = run(
@@ -105,13 +109,25 @@ fn show_maps_is_printed_after_a_fatal_signal_and_at_the_instruction_limit() {
         &["8"],
     );
     assert_eq!(code, 124, "{stderr}");
-    assert!(stderr.contains("stopped after 100 instructions"), "{stderr}");
+    assert!(
+        stderr.contains("stopped after 100 instructions"),
+        "{stderr}"
+    );
     // Still in crt0: two pages of code, the data page and the stack page; no heap or mmap
     // region yet, and only the root and two level-0 tables.
     assert_eq!(line_of(&stderr, "text")[3], "2/10", "{stderr}");
-    assert!(!stderr.contains(" heap ") && !stderr.contains(" mmap "), "{stderr}");
-    assert!(stderr.contains("resident pages            4  (16 KiB)"), "{stderr}");
-    assert!(stderr.contains("frames in use             7  of"), "{stderr}");
+    assert!(
+        !stderr.contains(" heap ") && !stderr.contains(" mmap "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("resident pages            4  (16 KiB)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("frames in use             7  of"),
+        "{stderr}"
+    );
 }
 
 /// Reading the map is a look at the kernel's tables, not an access: every statistic (TLBs,
@@ -134,5 +150,8 @@ fn show_maps_changes_no_statistic() {
         assert_eq!(status_code(&out), 0);
         std::fs::read_to_string(&path).unwrap()
     };
-    assert_eq!(stats("plain.json", &[]), stats("maps.json", &["--show-maps"]));
+    assert_eq!(
+        stats("plain.json", &[]),
+        stats("maps.json", &["--show-maps"])
+    );
 }

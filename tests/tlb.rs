@@ -197,10 +197,7 @@ fn sweep_has_only_its_two_loads() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    let mnemonics: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.split('\t').nth(2))
-        .collect();
+    let mnemonics: Vec<&str> = text.lines().filter_map(|l| l.split('\t').nth(2)).collect();
     assert!(!mnemonics.is_empty(), "{text}");
     let loads = mnemonics
         .iter()

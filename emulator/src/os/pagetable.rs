@@ -324,7 +324,11 @@ mod tests {
             .collect();
         assert_eq!(
             leaves,
-            [(0x0001_0000, false), (0x0001_2000, true), (0x0040_1000, false)]
+            [
+                (0x0001_0000, false),
+                (0x0001_2000, true),
+                (0x0040_1000, false)
+            ]
         );
         assert_eq!(pt.user_leaves(&ram, 0x0001_1000, 0x0001_2000).count(), 0);
         assert_eq!(pt.user_leaves(&ram, 0, 1 << 32).count(), 4);
