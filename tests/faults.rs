@@ -100,6 +100,104 @@ fn misaligned_atomic_is_sigbus() {
     );
 }
 
+/// The Sv32 path (DESIGN.md §2, §4): every fault below comes from the MMU's page-table walk —
+/// a leaf without X, R-only or W-only rights, a supervisor-only (U = 0) megapage of the kernel's
+/// linear map, no mapping at all — and each must still end in one report line that names the
+/// region, with the exact status. Each case runs with the functional timing and with the
+/// modelled TLBs and caches (the default), whose TLB-hit path checks permissions on its own.
+#[test]
+fn sv32_faults_name_the_region_in_one_line() {
+    struct Case {
+        program: &'static str,
+        arg: &'static str,
+        /// Every one of these is in the report line.
+        want: &'static [&'static str],
+    }
+    let cases = [
+        // Fetch from a resident page whose PTE has X clear (NX), in each writable region.
+        Case {
+            program: "nx_fetch",
+            arg: "heap",
+            want: &["segmentation fault at 0x", "(heap: not executable) fetching the instruction at 0x"],
+        },
+        Case {
+            program: "nx_fetch",
+            arg: "stack",
+            want: &["segmentation fault at 0xbf", "(stack: not executable) fetching the instruction at 0xbf"],
+        },
+        Case {
+            program: "nx_fetch",
+            arg: "mmap",
+            want: &["segmentation fault at 0xbf6", "(mmap: not executable) fetching"],
+        },
+        // Store to a read-only (R--) segment's page, after a load from it succeeded.
+        Case {
+            program: "write_rodata",
+            arg: "",
+            want: &["segmentation fault at 0x00300000 (rodata: not writable) by sb at 0x", "write_rodata.c:"],
+        },
+        // The kernel's range: a store and a load to supervisor-only megapages of the linear
+        // map, a load past the end of RAM (no PTE at all), and a fetch.
+        Case {
+            program: "kernel_access",
+            arg: "store",
+            want: &["segmentation fault at 0xc0000040 (kernel address) by sw at 0x", "kernel_access.c:"],
+        },
+        Case {
+            program: "kernel_access",
+            arg: "ram-end",
+            want: &["segmentation fault at 0xc7fffff0 (kernel address) by lw at 0x"],
+        },
+        Case {
+            program: "kernel_access",
+            arg: "top",
+            want: &["segmentation fault at 0xfffffffc (kernel address) by lw at 0x"],
+        },
+        Case {
+            program: "kernel_access",
+            arg: "fetch",
+            want: &["segmentation fault at 0xc0000000 (kernel address) fetching the instruction at 0xc0000000"],
+        },
+        // Around the bottom of the 8 MiB stack (limit 0xbf7ff000, 1 MiB guard gap below it):
+        // 4 bytes below the limit is in the gap, 4 bytes below the gap is just unmapped.
+        Case {
+            program: "stack_guard",
+            arg: "gap",
+            want: &[
+                "stack overflow at 0xbf7feffc (stack overflow: 8388612 bytes below the stack top) by sw at 0x",
+                "stack_guard.c:",
+            ],
+        },
+        Case {
+            program: "stack_guard",
+            arg: "below-gap",
+            want: &["segmentation fault at 0xbf6feffc (unmapped) by lw at 0x", "stack_guard.c:"],
+        },
+    ];
+    for case in &cases {
+        let src = repo()
+            .join("guest/tests")
+            .join(format!("{}.c", case.program));
+        let mut d = directives(&src);
+        d.args = if case.arg.is_empty() {
+            vec![]
+        } else {
+            vec![case.arg.to_owned()]
+        };
+        let elf = guest_elf("tests", case.program);
+        for timing in ["functional", "full"] {
+            let out = run_rvscope(&elf, &d, &["--timing", timing]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let what = format!("{} {} (--timing {timing})", case.program, case.arg);
+            assert_eq!(status_code(&out), 139, "{what}: {stderr}");
+            let line = assert_one_line(&stderr);
+            for want in case.want {
+                assert!(line.contains(want), "{what}: want {want:?} in\n{line}");
+            }
+        }
+    }
+}
+
 /// Mutated ELFs (headers and code bytes flipped by a fixed-seed generator) must never make
 /// rvscope panic: each run ends with a program status, a signal report, or a one-line error.
 #[test]

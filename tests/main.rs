@@ -11,3 +11,5 @@ mod config;
 mod disasm;
 mod faults;
 mod guests;
+mod maps;
+mod tlb;

@@ -16,6 +16,7 @@ use crate::os::files::Files;
 use crate::os::kernel::{FatalFault, Kernel, Termination};
 use crate::os::layout::{STACK_GUARD_GAP, STACK_TOP};
 use crate::os::loader::ElfImage;
+use crate::os::maps::Maps;
 use crate::os::process::{FaultCause, Process};
 use crate::os::signal::Signal;
 use crate::os::simtime::SimClock;
@@ -330,6 +331,11 @@ impl Machine {
     /// Statistics of the run so far.
     pub fn stats(&self) -> Stats {
         Stats::collect(self)
+    }
+
+    /// The process's regions and what its page tables hold (`--show-maps`).
+    pub fn maps(&self) -> Maps {
+        Maps::collect(&self.kernel.process, &self.mem)
     }
 
     /// Instructions retired per class.

@@ -63,6 +63,11 @@ pub struct RunArgs {
     /// Write statistics as JSON to FILE (with --stats, the text table goes to stderr as well).
     #[arg(long, value_name = "FILE")]
     pub stats_file: Option<PathBuf>,
+    /// Print the process's memory map to stderr when the program ends (however it ends): each
+    /// region with its resident and dirty pages from the page tables, the kernel range, and the
+    /// page-table and RAM totals.
+    #[arg(long)]
+    pub show_maps: bool,
     /// The program (a static RV32 ELF).
     #[arg(value_name = "ELF")]
     pub elf: PathBuf,

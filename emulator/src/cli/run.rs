@@ -37,6 +37,10 @@ pub fn run(args: RunArgs) -> Result<u8> {
         Outcome::Signaled { report, .. } => eprintln!("{report}"),
         Outcome::InsnLimit(n) => eprintln!("rvscope: stopped after {n} instructions (--max-insns)"),
     }
+    if args.show_maps {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(machine.maps().to_text().as_bytes());
+    }
     if args.stats || args.stats_file.is_some() {
         let stats = machine.stats();
         if let Some(path) = &args.stats_file {

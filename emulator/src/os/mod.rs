@@ -5,6 +5,7 @@ pub mod files;
 pub mod kernel;
 pub mod layout;
 pub mod loader;
+pub mod maps;
 pub mod pagetable;
 pub mod process;
 pub mod signal;

@@ -14,7 +14,11 @@ use crate::mmu::sv32::{vpn, Pte, Satp, SatpMode, PAGE_SHIFT, PTE_SIZE_BYTES};
 use crate::os::layout::KERNEL_BASE;
 
 /// Bytes one megapage (a root-level leaf) maps.
-const MEGAPAGE_BYTES: u64 = 4 << 20;
+const MEGAPAGE_BYTES: u64 = 1 << SPAN_SHIFT;
+/// log2 of the bytes one root PTE spans (a level-0 table's reach, or a megapage).
+const SPAN_SHIFT: u32 = 22;
+/// PTEs in one table (one 4 KiB frame).
+const PTES_PER_TABLE: usize = (PAGE_SIZE as u64 / PTE_SIZE_BYTES) as usize;
 /// The ASID the (single) process runs with.
 pub const PROCESS_ASID: u16 = 1;
 
@@ -123,6 +127,48 @@ impl PageTables {
             }
         }
         count
+    }
+
+    /// The valid user leaves in `[start, end)` with their page addresses, in address order
+    /// (for `--show-maps`). A read-only look at the kernel's own tables: it skips 4 MiB spans
+    /// without a level-0 table, and neither walks, sets A/D nor touches a modelled TLB or cache.
+    pub fn user_leaves<'a>(
+        &'a self,
+        ram: &'a PhysMem,
+        start: u32,
+        end: u64,
+    ) -> impl Iterator<Item = (u32, Pte)> + 'a {
+        let end = end.min(u64::from(KERNEL_BASE));
+        let first_span = u64::from(start) >> SPAN_SHIFT;
+        let spans = first_span..end.div_ceil(1 << SPAN_SHIFT).max(first_span);
+        spans
+            .filter_map(move |span| {
+                let base = (span << SPAN_SHIFT) as u32;
+                self.table_of(ram, base).map(|table| (base, table))
+            })
+            .flat_map(move |(base, table)| {
+                let bytes = ram.frame(table);
+                (0..PTES_PER_TABLE).filter_map(move |i| {
+                    let vaddr = base + ((i as u32) << PAGE_SHIFT);
+                    let off = i * PTE_SIZE_BYTES as usize;
+                    let pte = Pte(u32::from_le_bytes(
+                        bytes[off..off + 4].try_into().expect("4 bytes"),
+                    ));
+                    let inside = vaddr >= start && u64::from(vaddr) < end;
+                    (inside && pte.valid()).then_some((vaddr, pte))
+                })
+            })
+    }
+
+    /// Valid megapage leaves of the kernel's linear map (root entries at or above
+    /// [`KERNEL_BASE`]).
+    pub fn kernel_megapages(&self, ram: &PhysMem) -> u32 {
+        (KERNEL_BASE >> SPAN_SHIFT..=u32::MAX >> SPAN_SHIFT)
+            .filter(|&span| {
+                let pte = read_pte(ram, self.pte_paddr(self.root, span << SPAN_SHIFT, 1));
+                pte.valid() && pte.is_leaf()
+            })
+            .count() as u32
     }
 
     /// The valid 4 KiB leaf PTE of `vaddr` and its physical address, if the page is mapped.
@@ -259,6 +305,36 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn user_leaves_lists_mapped_pages_of_a_range_without_side_effects() {
+        let mut ram = PhysMem::new(8 << 20);
+        let mut pt = PageTables::new(&mut ram).unwrap();
+        // Two pages in one 4 MiB span, one in another, one outside the range asked for.
+        for vaddr in [0x0001_0000, 0x0001_2000, 0x0040_1000, 0x0080_0000] {
+            let frame = ram.alloc_zeroed().unwrap();
+            pt.map(&mut ram, vaddr, frame, RW).unwrap();
+        }
+        pt.mark_dirty(&mut ram, 0x0001_2000);
+        let before = ram.bytes().to_vec();
+        let leaves: Vec<(u32, bool)> = pt
+            .user_leaves(&ram, 0x0001_0000, 0x0080_0000)
+            .map(|(vaddr, pte)| (vaddr, pte.dirty()))
+            .collect();
+        assert_eq!(
+            leaves,
+            [
+                (0x0001_0000, false),
+                (0x0001_2000, true),
+                (0x0040_1000, false)
+            ]
+        );
+        assert_eq!(pt.user_leaves(&ram, 0x0001_1000, 0x0001_2000).count(), 0);
+        assert_eq!(pt.user_leaves(&ram, 0, 1 << 32).count(), 4);
+        assert_eq!(ram.bytes(), &before[..], "looking changed nothing");
+        // 8 MiB of RAM: two megapages of the linear map.
+        assert_eq!(pt.kernel_megapages(&ram), 2);
     }
 
     #[test]
