@@ -64,6 +64,8 @@ fn stats(elf: &Path, flags: &[&str], args: &[&str]) -> Value {
         .arg("run")
         .arg("--stats-file")
         .arg(file.path())
+        // The figures below include the 3C split, which `run` computes on request.
+        .arg("--3c")
         .args(flags)
         .arg(elf)
         .args(args)
