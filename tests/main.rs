@@ -1,9 +1,10 @@
 //! The integration suite (one test binary, as ripgrep does): guest programs built with the
-//! project's toolchain, run under rvscope and checked against qemu-riscv32 and hand-computed
-//! figures.
+//! project's toolchain, run under rvscope and checked against qemu-riscv32 (bare-metal ones
+//! against qemu-system-riscv32's spike machine) and hand-computed figures.
 
 mod support;
 
+mod bare;
 mod cache_guests;
 mod cachesim;
 mod cli;

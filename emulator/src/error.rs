@@ -1,5 +1,6 @@
 //! Typed errors of the library. The binary maps each to a one-line message and an exit code
-//! (DESIGN.md §3: 125 usage/config, 126 ELF not runnable, 127 ELF not found).
+//! (DESIGN.md §3: 125 usage/config, 126 ELF not runnable — or a bare-metal run that cannot go
+//! on —, 127 ELF not found).
 
 use std::path::PathBuf;
 
@@ -26,6 +27,10 @@ pub enum Error {
     /// A configuration value is invalid (bad size, too-small stack, …).
     #[error("{0}")]
     Config(String),
+    /// A bare-metal run cannot go on: an HTIF command rvscope does not implement, or a hart
+    /// stuck trapping to itself.
+    #[error("{0}")]
+    Bare(String),
     /// A host I/O error outside the guest's own file descriptors (e.g. writing a stats file).
     #[error("{context}: {source}")]
     Io {
@@ -41,7 +46,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::ElfNotFound { .. } => 127,
-            Error::ElfNotRunnable { .. } => 126,
+            Error::ElfNotRunnable { .. } | Error::Bare(_) => 126,
             Error::Config(_) | Error::Io { .. } => 125,
         }
     }

@@ -23,6 +23,6 @@ pub mod trace;
 
 pub use config::Config;
 pub use error::{Error, Result};
-pub use machine::{Machine, Outcome};
+pub use machine::{BareMachine, Core, Machine, Outcome};
 pub use stats::Stats;
 pub use trace::{NoObserver, Observer};

@@ -1,14 +1,20 @@
 //! Run statistics: what `--stats` prints and `--stats-file` writes as JSON.
 //!
 //! The JSON schema is versioned (`schema`); fields are only ever added within a version.
+//!
+//! A bare-metal run (`machine: "bare"`) has no kernel and no process layout: its `regions` map
+//! is empty and `syscalls`, `peak_resident_bytes`, `resident_pages` and `page_table_frames` are
+//! 0 (the program owns all of RAM; its page tables, if any, are its own data). Its loads and
+//! stores are in the `loads`/`stores` totals, which both kinds of run report.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::config::Config;
 use crate::isa::InsnClass;
-use crate::machine::{Machine, Outcome};
+use crate::machine::{BareMachine, Core, Machine, Outcome};
 use crate::mem::hierarchy::HierarchyStats;
 use crate::mem::phys::PAGE_SIZE;
 use crate::mmu::model::{TlbModel, WalkStats};
@@ -86,6 +92,8 @@ pub struct MmuReport {
 pub struct Stats {
     /// Schema version, [`STATS_SCHEMA`].
     pub schema: &'static str,
+    /// `process` (`rvscope run`) or `bare` (`rvscope run --bare`).
+    pub machine: &'static str,
     /// How the run ended.
     pub exit: ExitInfo,
     /// Instructions retired.
@@ -96,7 +104,11 @@ pub struct Stats {
     pub timing: &'static str,
     /// Retired instructions per class.
     pub instruction_mix: BTreeMap<&'static str, u64>,
-    /// Memory accesses per region.
+    /// Loads in total (LR and AMO reads included).
+    pub loads: u64,
+    /// Stores in total (SC and AMO writes included).
+    pub stores: u64,
+    /// Memory accesses per region (empty for a bare-metal run).
     pub regions: BTreeMap<&'static str, RegionAccesses>,
     /// System calls made.
     pub syscalls: u64,
@@ -117,14 +129,10 @@ pub struct Stats {
 impl Stats {
     /// Gathers the statistics of `m`.
     pub fn collect(m: &Machine) -> Stats {
-        let mix = m.instruction_mix();
-        let instruction_mix = InsnClass::ALL
-            .iter()
-            .map(|c| (c.name(), mix[*c as usize]))
-            .collect();
+        let mut stats = Stats::of_core(m, m.config(), m.outcome(), "process");
         let counts = &m.mem.counts;
         let faults = &m.kernel.process.paging.minor_faults;
-        let regions = Region::ALL
+        stats.regions = Region::ALL
             .iter()
             .filter(|r| **r != Region::Kernel)
             .map(|r| {
@@ -139,7 +147,31 @@ impl Stats {
                 )
             })
             .collect();
-        let exit = match m.outcome() {
+        stats.syscalls = m.kernel.syscalls;
+        stats.peak_resident_bytes = m.mem.ram.peak_frames_in_use() as u64 * PAGE_SIZE as u64;
+        stats.resident_pages = m.mem.resident_user_pages();
+        stats.page_table_frames = m.mem.page_tables().map_or(0, |t| t.table_frames());
+        stats
+    }
+
+    /// Gathers the statistics of a bare-metal run (see the module comment for what differs).
+    pub fn collect_bare(m: &BareMachine) -> Stats {
+        Stats::of_core(m, m.config(), m.outcome(), "bare")
+    }
+
+    /// What every run has: counts of the core and its models.
+    fn of_core(
+        core: &Core,
+        config: &Config,
+        outcome: Option<&Outcome>,
+        machine: &'static str,
+    ) -> Stats {
+        let mix = core.instruction_mix();
+        let instruction_mix = InsnClass::ALL
+            .iter()
+            .map(|c| (c.name(), mix[*c as usize]))
+            .collect();
+        let exit = match outcome {
             None => ExitInfo {
                 how: "running",
                 status: None,
@@ -161,25 +193,29 @@ impl Stats {
                 signal: None,
             },
         };
+        let mem = &core.mem;
         Stats {
             schema: STATS_SCHEMA,
+            machine,
             exit,
-            instructions: m.hart.instret,
-            cycles: m.hart.cycles(),
-            timing: m.config().timing.name(),
+            instructions: core.hart.instret,
+            cycles: core.hart.cycles(),
+            timing: config.timing.name(),
             instruction_mix,
-            regions,
-            syscalls: m.kernel.syscalls,
-            peak_resident_bytes: m.mem.ram.peak_frames_in_use() as u64 * PAGE_SIZE as u64,
-            ram_bytes: m.mem.ram.frame_count() as u64 * PAGE_SIZE as u64,
-            resident_pages: m.mem.resident_user_pages(),
-            page_table_frames: m.mem.page_tables().map_or(0, |t| t.table_frames()),
-            mmu: m.mem.tlbs().map(|t| MmuReport {
+            loads: mem.counts.loads.iter().sum(),
+            stores: mem.counts.stores.iter().sum(),
+            regions: BTreeMap::new(),
+            syscalls: 0,
+            peak_resident_bytes: 0,
+            ram_bytes: mem.ram.frame_count() as u64 * PAGE_SIZE as u64,
+            resident_pages: 0,
+            page_table_frames: 0,
+            mmu: mem.tlbs().map(|t| MmuReport {
                 itlb: TlbReport::of(&t.itlb),
                 dtlb: TlbReport::of(&t.dtlb),
-                walks: m.mem.walks,
+                walks: mem.walks,
             }),
-            caches: m.mem.caches().map(|c| c.stats()),
+            caches: mem.caches().map(|c| c.stats()),
         }
     }
 
@@ -193,13 +229,20 @@ impl Stats {
             "cycles        {:>14}   ({} model)",
             self.cycles, self.timing
         );
-        let _ = writeln!(s, "syscalls      {:>14}", self.syscalls);
-        let _ = writeln!(
-            s,
-            "peak resident {:>11} KiB   (of {} KiB RAM)",
-            self.peak_resident_bytes / 1024,
-            self.ram_bytes / 1024
-        );
+        let bare = self.machine == "bare";
+        if bare {
+            let _ = writeln!(s, "loads         {:>14}", self.loads);
+            let _ = writeln!(s, "stores        {:>14}", self.stores);
+            let _ = writeln!(s, "RAM           {:>11} KiB", self.ram_bytes / 1024);
+        } else {
+            let _ = writeln!(s, "syscalls      {:>14}", self.syscalls);
+            let _ = writeln!(
+                s,
+                "peak resident {:>11} KiB   (of {} KiB RAM)",
+                self.peak_resident_bytes / 1024,
+                self.ram_bytes / 1024
+            );
+        }
         let _ = writeln!(s, "-- instruction mix --");
         for (class, n) in &self.instruction_mix {
             if *n > 0 {
@@ -210,6 +253,15 @@ impl Stats {
                 );
             }
         }
+        if !bare {
+            self.regions_text(&mut s);
+        }
+        self.models_text(&mut s);
+        s
+    }
+
+    /// The per-region table and the resident-set line (process runs).
+    fn regions_text(&self, s: &mut String) {
         let _ = writeln!(s, "-- memory accesses by region --");
         let _ = writeln!(
             s,
@@ -238,6 +290,10 @@ impl Stats {
             "resident      {:>10} pages   (+{} page-table frames)",
             self.resident_pages, self.page_table_frames
         );
+    }
+
+    /// The TLB and cache tables (when modelled).
+    fn models_text(&self, s: &mut String) {
         if let Some(mmu) = &self.mmu {
             let _ = writeln!(s, "-- TLBs --");
             let _ = writeln!(
@@ -271,7 +327,6 @@ impl Stats {
             let _ = writeln!(s, "-- caches --");
             s.push_str(&caches.to_text());
         }
-        s
     }
 }
 

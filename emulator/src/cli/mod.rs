@@ -27,7 +27,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a static RV32 ELF as a user process.
+    /// Run a static RV32 ELF as a user process (or, with --bare, on the bare machine).
     Run(RunArgs),
     /// Disassemble an ELF's code (objdump -d style).
     Disasm(DisasmArgs),
@@ -57,6 +57,10 @@ pub struct ShowArgs {
 /// `rvscope run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// Run a bare-metal program instead of a user process: the hart starts in M-mode at the
+    /// ELF's entry, RAM at 0x80000000, the run ends when the program writes HTIF `tohost`.
+    #[arg(long)]
+    pub bare: bool,
     /// Print statistics to stderr when the program ends.
     #[arg(long)]
     pub stats: bool,

@@ -4,13 +4,16 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use rvscope::os::files::Files;
-use rvscope::{Machine, Outcome};
+use rvscope::{BareMachine, Machine, Outcome, Stats};
 
 use super::RunArgs;
 
 /// Runs the program; returns the exit status to pass through.
 pub fn run(args: RunArgs) -> Result<u8> {
     let config = args.config.resolve()?;
+    if args.bare {
+        return run_bare(&args, &config);
+    }
     if let Some(root) = &config.fs_root {
         if !root.is_dir() {
             return Err(rvscope::Error::Config(format!(
@@ -41,8 +44,33 @@ pub fn run(args: RunArgs) -> Result<u8> {
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(machine.maps().to_text().as_bytes());
     }
+    report_stats(&args, || machine.stats())?;
+    Ok(outcome.exit_status())
+}
+
+/// `rvscope run --bare`: the bare machine, its HTIF console on stdout.
+fn run_bare(args: &RunArgs, config: &rvscope::Config) -> Result<u8> {
+    if !args.args.is_empty() {
+        return Err(rvscope::Error::Config(
+            "--bare: a bare-metal program takes no arguments".into(),
+        )
+        .into());
+    }
+    let files = Files::with_host_stdio(None)
+        .map_err(|e| rvscope::Error::Config(format!("standard streams: {e}")))?;
+    let mut machine = BareMachine::new(config, &args.elf, files)?;
+    let outcome = machine.run()?;
+    if let Outcome::InsnLimit(n) = outcome {
+        eprintln!("rvscope: stopped after {n} instructions (--max-insns)");
+    }
+    report_stats(args, || machine.stats())?;
+    Ok(outcome.exit_status())
+}
+
+/// Prints (`--stats`) and writes (`--stats-file`) the statistics, if asked to.
+fn report_stats(args: &RunArgs, stats: impl FnOnce() -> Stats) -> Result<()> {
     if args.stats || args.stats_file.is_some() {
-        let stats = machine.stats();
+        let stats = stats();
         if let Some(path) = &args.stats_file {
             let json = serde_json::to_string_pretty(&stats).context("serialising statistics")?;
             std::fs::write(path, json + "\n").map_err(|source| rvscope::Error::Io {
@@ -55,5 +83,5 @@ pub fn run(args: RunArgs) -> Result<u8> {
             let _ = err.write_all(stats.to_text().as_bytes());
         }
     }
-    Ok(outcome.exit_status())
+    Ok(())
 }

@@ -290,13 +290,24 @@ fn lookup_index(pc: u32) -> usize {
     (pc as usize >> 1) & (LOOKUP_ENTRIES - 1)
 }
 
-/// True if the block must end after `insn`: jumps, and every system-class instruction except
+/// True if the block must end after `insn`: jumps, every system-class instruction except
 /// `fence` (traps, `fence.i`, privileged and illegal instructions change what is fetched next or
-/// need the kernel). Conditional branches do not end a block: they are side exits.
+/// need the kernel), and CSR instructions on a CSR that decides whether an interrupt is taken
+/// (priv §3.1.9 evaluates that right after the write). Conditional branches do not end a
+/// block: they are side exits.
 fn ends_block(insn: &Insn) -> bool {
     match insn.class() {
         InsnClass::Jump => true,
         InsnClass::System => !matches!(insn, Insn::Fence { .. }),
+        InsnClass::Csr => match *insn {
+            Insn::Csrrw { csr, .. }
+            | Insn::Csrrs { csr, .. }
+            | Insn::Csrrc { csr, .. }
+            | Insn::Csrrwi { csr, .. }
+            | Insn::Csrrsi { csr, .. }
+            | Insn::Csrrci { csr, .. } => crate::hart::csr::affects_interrupts(csr),
+            _ => false,
+        },
         _ => false,
     }
 }

@@ -116,6 +116,12 @@ pub const MHPMCOUNTER3H: u16 = 0xB83;
 /// `mhpmcounter31h`.
 pub const MHPMCOUNTER31H: u16 = 0xB9F;
 
+/// True for the CSRs whose writes can make an interrupt takeable (priv §3.1.9: `mip`, `mie`,
+/// `mstatus`, `mideleg` and their S-mode views).
+pub fn affects_interrupts(csr: u16) -> bool {
+    matches!(csr, MSTATUS | MIE | MIP | MIDELEG | SSTATUS | SIE | SIP)
+}
+
 /// Priv spec §2.1: CSR addresses with bits `[11:10]` = 0b11 are read-only.
 pub fn is_read_only(csr: u16) -> bool {
     csr >> 10 == 0b11

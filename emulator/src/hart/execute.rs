@@ -132,7 +132,9 @@ impl Hart {
                     PrivMode::Machine => Exception::EcallFromM,
                 })
             }
-            Insn::Ebreak => return Err(Exception::Breakpoint(pc)),
+            // Priv §3.1.16 lets mtval be 0 or the pc on an ebreak; 0 is what QEMU writes
+            // (guest/bare/misaligned_breakpoint.S asserts it).
+            Insn::Ebreak => return Err(Exception::Breakpoint(0)),
 
             // Unpriv §9.1: csrrs/csrrc with rs1 = x0 and csrrsi/csrrci with uimm = 0 do not
             // write (so are legal on read-only CSRs); a nonzero register holding 0 still does.
@@ -292,6 +294,12 @@ impl Hart {
         if op.writes() && matches!(csr, csr::SATP | csr::MSTATUS | csr::SSTATUS) {
             mem.set_context(self.csrs.mmu_context(self.mode));
         }
+        // Priv §3.1.9: after an explicit write to a CSR the interrupt conditions depend on,
+        // they are evaluated at once. Such a write ends its block (blocks.rs `ends_block`);
+        // the machine takes the interrupt there.
+        if op.writes() && csr::affects_interrupts(csr) && self.interrupt_takeable() {
+            mem.request_stop();
+        }
         self.regs[rd.idx()] = old;
         Ok(())
     }
@@ -314,6 +322,10 @@ impl Hart {
                 };
                 let (pc, mode) = ret.ok_or(illegal)?;
                 self.switch_mode(mode, mem);
+                // Priv §3.1.9: interrupt conditions are evaluated right after an xRET.
+                if self.interrupt_takeable() {
+                    mem.request_stop();
+                }
                 Ok(pc)
             }
             // Priv §3.3.3: returning at once is a legal implementation of the wait.

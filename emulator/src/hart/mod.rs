@@ -86,6 +86,11 @@ impl Hart {
         }
     }
 
+    /// True if an interrupt is pending and enabled in the current mode.
+    pub fn interrupt_takeable(&self) -> bool {
+        self.csrs.pending_interrupt(self.mode).is_some()
+    }
+
     fn enter_trap(&mut self, cause: u32, tval: u32, mem: &mut Memory) {
         let (pc, mode) = self.csrs.trap(cause, tval, self.pc, self.mode);
         self.pc = pc;

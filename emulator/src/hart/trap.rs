@@ -10,7 +10,7 @@ pub enum Exception {
     InsnAccessFault(u32),
     /// Illegal instruction (cause 2); tval = the raw instruction bits.
     IllegalInsn(u32),
-    /// Breakpoint (cause 3); tval = pc.
+    /// Breakpoint (cause 3); tval = 0 for `ebreak` (priv §3.1.16 allows 0 or the pc).
     Breakpoint(u32),
     /// Load address misaligned (cause 4) — only raised for LR; plain loads are emulated.
     LoadMisaligned(u32),
@@ -52,6 +52,26 @@ impl Exception {
             Exception::FetchPageFault(_) => 12,
             Exception::LoadPageFault(_) => 13,
             Exception::StorePageFault(_) => 15,
+        }
+    }
+
+    /// The priv spec's name of the exception (Table 3.6), lower case.
+    pub fn name(self) -> &'static str {
+        match self {
+            Exception::InsnMisaligned(_) => "instruction address misaligned",
+            Exception::InsnAccessFault(_) => "instruction access fault",
+            Exception::IllegalInsn(_) => "illegal instruction",
+            Exception::Breakpoint(_) => "breakpoint",
+            Exception::LoadMisaligned(_) => "load address misaligned",
+            Exception::LoadAccessFault(_) => "load access fault",
+            Exception::StoreMisaligned(_) => "store/AMO address misaligned",
+            Exception::StoreAccessFault(_) => "store/AMO access fault",
+            Exception::EcallFromU => "environment call from U-mode",
+            Exception::EcallFromS => "environment call from S-mode",
+            Exception::EcallFromM => "environment call from M-mode",
+            Exception::FetchPageFault(_) => "instruction page fault",
+            Exception::LoadPageFault(_) => "load page fault",
+            Exception::StorePageFault(_) => "store/AMO page fault",
         }
     }
 

@@ -20,6 +20,23 @@
 //!
 //! A failed access returns the exception the hart raises; the access has then had no effect, so
 //! the kernel can resolve the fault and retry the instruction.
+//!
+//! # Write watches
+//!
+//! A bare machine's device registers (HTIF's `tohost`/`fromhost`) are ordinary RAM words that
+//! the host must notice being written. [`Memory::watch_writes`] puts a physical range under a
+//! watch: host entries of the frames it touches carry [`WATCHED`], which the store fast path
+//! tests in the same mask as `DECODED`, so those stores take the slow path at no cost to any
+//! other store. The slow path (and AMOs) append each store that overlaps the range, in order and
+//! with its bytes, to a log; the interpreter stops at the next block boundary
+//! ([`Memory::needs_attention`]) and the machine replays the log ([`Memory::take_watched_stores`]).
+//!
+//! # Attention
+//!
+//! The interpreter looks at one flag per block boundary, [`Memory::needs_attention`]: set
+//! whenever decoded code went stale, a watched store was logged or the hart asked the loop to
+//! return to its machine ([`Memory::request_stop`]: an interrupt may have become takeable);
+//! cleared when all of them were taken.
 
 use crate::hart::trap::{AccessKind, Exception};
 use crate::isa::{self, Insn, InsnClass};
@@ -30,7 +47,7 @@ use crate::mmu::context::MmuContext;
 use crate::mmu::model::{Tlbs, WalkStats};
 use crate::mmu::pagemap::{
     entry_frame, entry_ram_offset, entry_region_index, PageMap, Perms, DECODED, EXEC, READ, VALID,
-    WRITE,
+    WATCHED, WRITE,
 };
 use crate::mmu::sv32::{self, check_leaf, AccessFault, PrivContext, Pte, PteMemory, WalkFault};
 use crate::mmu::tlb::SfenceVma;
@@ -88,6 +105,42 @@ pub struct AccessCounts {
 /// One page's part of an access: its host entry, first address and length in bytes.
 type AccessPart = (u32, u32, u32);
 
+/// A store to a watched physical range, as logged for the device behind it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WatchedStore {
+    /// Physical address of the first byte stored (the part of the store in one frame).
+    pub paddr: u32,
+    /// Number of bytes (1 to 4).
+    pub len: u8,
+    /// The bytes, `bytes[..len]`.
+    pub bytes: [u8; 4],
+}
+
+impl WatchedStore {
+    /// The stored bytes with their physical addresses.
+    pub fn bytes(&self) -> impl Iterator<Item = (u32, u8)> + '_ {
+        (0..self.len as usize).map(|i| (self.paddr.wrapping_add(i as u32), self.bytes[i]))
+    }
+}
+
+/// A physical range whose stores are logged (see the module comment).
+struct WriteWatch {
+    /// First byte watched.
+    start: u64,
+    /// One past the last.
+    end: u64,
+    /// Stores since the last [`Memory::take_watched_stores`], oldest first.
+    log: Vec<WatchedStore>,
+}
+
+impl WriteWatch {
+    /// True if frame `frame` holds a watched byte.
+    fn covers_frame(&self, frame: Frame) -> bool {
+        let base = u64::from(frame.paddr());
+        base < self.end && self.start < base + u64::from(PAGE_SIZE)
+    }
+}
+
 /// Number of 4 KiB pages in the 32-bit space.
 const PAGES: usize = 1 << 20;
 /// Past this many remembered host-map fills, the list is compacted (duplicates and dropped
@@ -119,6 +172,12 @@ pub struct Memory {
     stale_code: Vec<Frame>,
     /// `fence.i` or a change of address space: every decoded block is stale.
     stale_all_code: bool,
+    /// Stale code or a watched store waits for the interpreter (see the module comment).
+    attention: bool,
+    /// The watched physical range, if any.
+    watch: Option<WriteWatch>,
+    /// The hart asked the interpreter to return to its machine at the next block boundary.
+    stop_requested: bool,
     /// The hart's translation context.
     context: MmuContext,
     /// The modelled TLBs (`None` in the functional timing mode).
@@ -159,6 +218,9 @@ impl Memory {
             counts: AccessCounts::default(),
             stale_code: Vec::new(),
             stale_all_code: false,
+            attention: false,
+            watch: None,
+            stop_requested: false,
             context: MmuContext::PHYSICAL,
             tlbs: None,
             caches: None,
@@ -299,6 +361,7 @@ impl Memory {
         // Blocks are found by virtual pc without a permission check: a new context may give
         // the same pc another frame or another right to execute.
         self.stale_all_code = true;
+        self.attention = true;
     }
 
     /// The current translation context.
@@ -316,6 +379,7 @@ impl Memory {
         }
         self.drop_host_map();
         self.stale_all_code = true;
+        self.attention = true;
     }
 
     fn drop_host_map(&mut self) {
@@ -356,6 +420,9 @@ impl Memory {
             | perms;
         if self.code_frames[frame.0 as usize] {
             entry |= DECODED;
+        }
+        if self.watch.as_ref().is_some_and(|w| w.covers_frame(frame)) {
+            entry |= WATCHED;
         }
         if self.host_map_usable {
             if self.map.entry(vaddr) & VALID == 0 {
@@ -604,6 +671,7 @@ impl Memory {
             self.code_frames[frame.0 as usize] = false;
             self.set_decoded_mark(frame, false);
             self.stale_code.push(frame);
+            self.attention = true;
         }
     }
 
@@ -615,6 +683,14 @@ impl Memory {
     /// `fence.i`: every decoded instruction is stale.
     pub fn fence_i(&mut self) {
         self.stale_all_code = true;
+        self.attention = true;
+    }
+
+    /// True if decoded code went stale or a watched store was logged: the interpreter's one
+    /// test per block boundary.
+    #[inline(always)]
+    pub fn needs_attention(&self) -> bool {
+        self.attention
     }
 
     /// True if decoded code went stale since the last [`Memory::take_stale_code`].
@@ -632,7 +708,81 @@ impl Memory {
                 self.map.set_decoded(vpn << PAGE_SHIFT, false);
             }
         }
-        (std::mem::take(&mut self.stale_code), all)
+        let stale = std::mem::take(&mut self.stale_code);
+        self.refresh_attention();
+        (stale, all)
+    }
+
+    // ---- write watches ----
+
+    /// Logs every store to the `size_bytes` bytes at physical address `paddr` from now on (one
+    /// range per memory; a new call replaces the old one). Cached translations go, so the
+    /// watched frames' host entries are rebuilt with [`WATCHED`].
+    pub fn watch_writes(&mut self, paddr: u32, size_bytes: u32) {
+        let start = u64::from(paddr);
+        self.watch = Some(WriteWatch {
+            start,
+            end: start + u64::from(size_bytes),
+            log: Vec::new(),
+        });
+        self.drop_host_map();
+    }
+
+    /// True if stores to the watched range wait in the log.
+    pub fn has_watched_stores(&self) -> bool {
+        self.watch.as_ref().is_some_and(|w| !w.log.is_empty())
+    }
+
+    /// Takes the logged stores to the watched range, oldest first, into `out` (cleared first;
+    /// passing the same vector each time saves allocations).
+    pub fn take_watched_stores(&mut self, out: &mut Vec<WatchedStore>) {
+        out.clear();
+        if let Some(w) = self.watch.as_mut() {
+            std::mem::swap(out, &mut w.log);
+        }
+        self.refresh_attention();
+    }
+
+    /// Asks the interpreter to return to its machine at the next block boundary (the hart
+    /// calls this when an interrupt may have become pending and enabled).
+    pub fn request_stop(&mut self) {
+        self.stop_requested = true;
+        self.attention = true;
+    }
+
+    /// True (once) if [`Memory::request_stop`] was called since the last time.
+    pub fn take_stop_request(&mut self) -> bool {
+        let requested = std::mem::take(&mut self.stop_requested);
+        self.refresh_attention();
+        requested
+    }
+
+    /// Recomputes the attention flag after something was taken.
+    fn refresh_attention(&mut self) {
+        self.attention = self.has_stale_code() || self.has_watched_stores() || self.stop_requested;
+    }
+
+    /// Logs the part of a store at RAM offset `off` that has host entry `entry`, if the entry
+    /// is watched and the part overlaps the range.
+    fn log_if_watched(&mut self, entry: u32, off: usize, bytes: &[u8]) {
+        if entry & WATCHED == 0 {
+            return;
+        }
+        let Some(w) = self.watch.as_mut() else {
+            return;
+        };
+        let paddr = RAM_BASE.wrapping_add(off as u32);
+        let start = u64::from(paddr);
+        if start < w.end && w.start < start + bytes.len() as u64 {
+            let mut store = WatchedStore {
+                paddr,
+                len: bytes.len() as u8,
+                bytes: [0; 4],
+            };
+            store.bytes[..bytes.len()].copy_from_slice(bytes);
+            w.log.push(store);
+            self.attention = true;
+        }
     }
 
     // ---- loads ----
@@ -712,7 +862,8 @@ impl Memory {
     #[inline(always)]
     pub fn store<const N: usize>(&mut self, vaddr: u32, bytes: [u8; N]) -> Result<(), Exception> {
         let entry = self.map.entry(vaddr);
-        if entry & (WRITE | DECODED) == WRITE && (vaddr & 0xfff) as usize <= 0x1000 - N {
+        // One mask test keeps stores to decoded code and to watched frames off the fast path.
+        if entry & (WRITE | DECODED | WATCHED) == WRITE && (vaddr & 0xfff) as usize <= 0x1000 - N {
             self.dtlb_access(vaddr, AccessKind::Store)?;
             let off = entry_ram_offset(entry, vaddr);
             self.cache_access(off, N as u32, CacheKind::Store);
@@ -741,6 +892,7 @@ impl Memory {
             self.cache_access(off, len, cache_kind);
             self.ram.bytes_mut()[off..off + len as usize]
                 .copy_from_slice(&bytes[i..i + len as usize]);
+            self.log_if_watched(entry, off, &bytes[i..i + len as usize]);
             i += len as usize;
         }
         self.counts.stores[self.page_region[(vaddr >> PAGE_SHIFT) as usize] as usize & 7] += 1;
@@ -762,7 +914,9 @@ impl Memory {
         let off = entry_ram_offset(entry, vaddr);
         self.cache_access(off, 4, CacheKind::Amo);
         let old = u32::from_le_bytes(self.ram.bytes()[off..off + 4].try_into().expect("4"));
-        self.ram.bytes_mut()[off..off + 4].copy_from_slice(&op(old).to_le_bytes());
+        let new = op(old).to_le_bytes();
+        self.ram.bytes_mut()[off..off + 4].copy_from_slice(&new);
+        self.log_if_watched(entry, off, &new);
         let region = self.page_region[(vaddr >> PAGE_SHIFT) as usize] as usize & 7;
         self.counts.loads[region] += 1;
         self.counts.stores[region] += 1;

@@ -18,6 +18,9 @@ pub const WRITE: u32 = 1 << 2;
 pub const EXEC: u32 = 1 << 3;
 /// The frame has a decoded-instruction page: a store must invalidate it first.
 pub const DECODED: u32 = 1 << 4;
+/// The frame is under a write watch (a device register such as HTIF's `tohost` lives there):
+/// stores take the slow path, which logs them (see `mem::access`).
+pub const WATCHED: u32 = 1 << 5;
 const REGION_SHIFT: u32 = 8;
 /// Region indices are < 8 (`Region::COUNT`): the mask lets counter updates skip bounds checks.
 const REGION_MASK: u32 = 0x7;

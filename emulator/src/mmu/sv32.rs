@@ -2,7 +2,8 @@
 //! spec (§4.3 "Sv32: Page-Based 32-bit Virtual-Memory Systems"; the walk is §4.3.2, "Virtual
 //! Address Translation Process", steps 1–8).
 //!
-//! Not yet wired into the interpreter: the hart still translates through [`super::pagemap`].
+//! `mem::access` walks with it on a host-map miss (the host map in [`super::pagemap`] caches
+//! the results).
 //!
 //! Physical addresses are 34 bits in Sv32 (a 22-bit PPN and a 12-bit offset), so every physical
 //! address here is a `u64`; virtual addresses are `u32`.
@@ -11,7 +12,7 @@
 //! accesses can later go through the cache hierarchy as memory accesses of kind `ptw`
 //! (DESIGN.md §4).
 //!
-//! # Privileged test plan for the future `--bare` guest tests
+//! # Privileged test plan (the `guest/bare/` tests, run with `rvscope run --bare`)
 //!
 //! Each is a small M-mode program in the riscv-tests style (`tohost` ends the run) that builds
 //! Sv32 tables in RAM, sets `satp`, drops to S or U with `mret`/`sret` and checks `scause`,

@@ -1,10 +1,12 @@
-//! The machine: a hart, its memory and the kernel, and the loop that runs them.
+//! The machines: [`Machine`] runs one user process on a host-side kernel, [`BareMachine`] runs
+//! a bare-metal program that owns the hart from M-mode up. Both are a [`Core`] (hart, memory,
+//! decoded code and the interpreter loop, in `interp.rs`) plus what serves its stops.
 
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::hart::blocks::{BlockCache, Fetched};
 use crate::hart::trap::{AccessKind, Exception};
 use crate::hart::Hart;
 use crate::isa::{self, Decoded, InsnClass};
@@ -23,6 +25,14 @@ use crate::os::simtime::SimClock;
 use crate::os::symbols::Symbols;
 use crate::stats::Stats;
 use crate::trace::{NoObserver, Observer};
+
+pub mod bare;
+mod htif;
+mod interp;
+
+pub use bare::BareMachine;
+pub use interp::Core;
+use interp::Stop;
 
 /// How a run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,27 +63,43 @@ impl Outcome {
     }
 }
 
-/// Why the inner loop stopped.
-enum Stop {
-    Exception(Exception),
-    Limit,
-}
-
-/// A RISC-V machine running one user process.
+/// A RISC-V machine running one user process. Its hart and memory are its [`Core`]'s
+/// (`machine.hart`, `machine.mem` reach them through `Deref`).
 pub struct Machine {
-    /// The hart.
-    pub hart: Hart,
-    /// Its memory.
-    pub mem: Memory,
+    /// Hart, memory and the interpreter.
+    core: Core,
     /// The kernel.
     pub kernel: Kernel,
     symbols: Symbols,
     config: Config,
-    /// Decoded code.
-    blocks: BlockCache,
-    /// Instructions retired per class outside complete block runs (partial blocks, ecalls).
-    mix: [u64; InsnClass::COUNT],
     outcome: Option<Outcome>,
+}
+
+impl Deref for Machine {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+impl DerefMut for Machine {
+    fn deref_mut(&mut self) -> &mut Core {
+        &mut self.core
+    }
+}
+
+/// The TLBs and caches `config`'s timing mode models.
+fn models(config: &Config) -> Result<(Option<Tlbs>, Option<Hierarchy>)> {
+    let tlbs = config
+        .timing
+        .models_tlb()
+        .then(|| Tlbs::new(config.itlb, config.dtlb));
+    let caches = if config.timing.models_caches() {
+        Some(Hierarchy::new(&config.caches)?)
+    } else {
+        None
+    };
+    Ok((tlbs, caches))
 }
 
 impl Machine {
@@ -108,15 +134,7 @@ impl Machine {
         }
         let entry = image.entry;
         let mut mem = Memory::new(PhysMem::new(config.ram_bytes));
-        let tlbs = config
-            .timing
-            .models_tlb()
-            .then(|| Tlbs::new(config.itlb, config.dtlb));
-        let caches = if config.timing.models_caches() {
-            Some(Hierarchy::new(&config.caches)?)
-        } else {
-            None
-        };
+        let (tlbs, caches) = models(config)?;
         mem.set_models(tlbs, caches, config.ptw_through_cache);
         let mut process = Process::new(image, config.stack_bytes);
         let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.as_bytes().to_vec()).collect();
@@ -133,13 +151,10 @@ impl Machine {
         hart.regs[2] = sp;
         let clock = SimClock::new(config.clock_hz);
         Ok(Machine {
-            hart,
-            mem,
+            core: Core::new(hart, mem, config.max_insns),
             kernel: Kernel::new(process, files, clock),
             symbols,
             config: config.clone(),
-            blocks: BlockCache::new(),
-            mix: [0; InsnClass::COUNT],
             outcome: None,
         })
     }
@@ -155,22 +170,20 @@ impl Machine {
             return done.clone();
         }
         let outcome = loop {
-            let stop = if self.mem.models_fetch() {
-                self.burst::<O, true>(observer)
-            } else {
-                self.burst::<O, false>(observer)
-            };
-            match stop {
-                Stop::Limit => break Outcome::InsnLimit(self.hart.instret),
+            match self.core.run_burst(observer) {
+                Stop::Limit => break Outcome::InsnLimit(self.core.hart.instret),
+                // A process has no watched memory and its hart no interrupts: nothing to do.
+                Stop::Watch => self.core.mem.take_watched_stores(&mut Vec::new()),
+                Stop::Request => {}
                 Stop::Exception(exc) => {
-                    let pc = self.hart.pc;
+                    let core = &mut self.core;
+                    let pc = core.hart.pc;
                     let ended = self
                         .kernel
-                        .handle_exception(&mut self.hart, &mut self.mem, exc);
-                    if exc == Exception::EcallFromU && self.hart.pc != pc {
+                        .handle_exception(&mut core.hart, &mut core.mem, exc);
+                    if exc == Exception::EcallFromU && core.hart.pc != pc {
                         // The ecall completed: it retires like any instruction.
-                        self.hart.instret += 1;
-                        self.mix[InsnClass::System as usize] += 1;
+                        core.retire_one(InsnClass::System);
                     }
                     match ended {
                         None => {}
@@ -190,144 +203,6 @@ impl Machine {
         outcome
     }
 
-    /// The interpreter's inner loop: run decoded blocks until an exception needs the kernel or
-    /// the instruction limit is reached. Counts are exact at every exit: `instret` and the mix
-    /// include exactly the instructions that completed. With `MODEL`, every fetch also goes
-    /// through the modelled I-TLB (once per block entry; the block's later fetches are hits on
-    /// the same page) and the L1I (per instruction, where the MRU-line check makes it cheap).
-    #[inline(never)]
-    fn burst<O: Observer, const MODEL: bool>(&mut self, observer: &mut O) -> Stop {
-        let limit = self.config.max_insns.unwrap_or(u64::MAX);
-        let hart = &mut self.hart;
-        let mem = &mut self.mem;
-        let blocks = &mut self.blocks;
-        let mix = &mut self.mix;
-        let mut pc = hart.pc;
-        let stop = 'run: loop {
-            if mem.has_stale_code() {
-                blocks.drop_stale(mem);
-            }
-            // RAM offset of the page of `pc` (modelled runs only).
-            let page_off = if MODEL {
-                match mem.fetch_block(pc) {
-                    Ok(off) => off,
-                    Err(e) => break 'run Stop::Exception(e),
-                }
-            } else {
-                0
-            };
-            let slot = match blocks.find(pc) {
-                Some(slot) => slot,
-                None => match blocks.block_at(pc, mem) {
-                    Ok(Fetched::Block(slot)) => slot,
-                    Ok(Fetched::Uncached) => {
-                        if hart.instret >= limit {
-                            break 'run Stop::Limit;
-                        }
-                        let c = match mem.fetch_straddling(pc) {
-                            Ok(c) => c,
-                            Err(e) => break 'run Stop::Exception(e),
-                        };
-                        match hart.execute(c.insn, c.raw, c.len, pc, mem) {
-                            Ok(next) => {
-                                if O::ENABLED {
-                                    observer.on_retire(pc, &c);
-                                }
-                                pc = next;
-                                hart.instret += 1;
-                                mix[c.class as usize] += 1;
-                                continue 'run;
-                            }
-                            Err(e) => break 'run Stop::Exception(e),
-                        }
-                    }
-                    Err(e) => break 'run Stop::Exception(e),
-                },
-            };
-            let insns = blocks.insns(slot);
-            let len = insns.len();
-            let budget = limit.saturating_sub(hart.instret);
-            // RAM offset of the block's first instruction (modelled runs only).
-            let block_off = page_off + (pc & (PAGE_SIZE - 1)) as usize;
-            if (len as u64) <= budget {
-                // The common case: run the block until its end or a taken branch (a side exit).
-                // Each instruction's pc comes from its offset in the block, so consecutive
-                // instructions do not wait on each other's pc arithmetic.
-                let start = pc;
-                let mut done = len;
-                // An index loop, not `iter().enumerate()`: with the iterator the exit position
-                // lived in a stack slot, and coremark_like ran at 282 instead of 338 MIPS.
-                for i in 0..len {
-                    let c = &insns[i];
-                    let ipc = start.wrapping_add(c.offset as u32);
-                    let fallthrough = ipc.wrapping_add(c.len as u32);
-                    if MODEL {
-                        mem.fetch_line(block_off + c.offset as usize, c.len as u32);
-                    }
-                    match hart.execute(c.insn, c.raw, c.len, ipc, mem) {
-                        Ok(next) => {
-                            if O::ENABLED {
-                                observer.on_retire(ipc, c);
-                            }
-                            pc = next;
-                            // Only a branch can leave early; for every other instruction the
-                            // compiler folds this test away (`next` is `fallthrough`).
-                            if next != fallthrough {
-                                done = i + 1;
-                                break;
-                            }
-                        }
-                        Err(e) => {
-                            pc = ipc;
-                            hart.instret += i as u64;
-                            for done in &insns[..i] {
-                                mix[done.class as usize] += 1;
-                            }
-                            if MODEL {
-                                mem.itlb_same_page_fetches(i as u64);
-                            }
-                            break 'run Stop::Exception(e);
-                        }
-                    }
-                }
-                hart.instret += done as u64;
-                blocks.count_exit(slot, done);
-                if MODEL {
-                    mem.itlb_same_page_fetches(done as u64 - 1);
-                }
-            } else {
-                // The instruction limit falls inside this block: run up to it, one by one.
-                for (i, c) in insns.iter().take(budget as usize).enumerate() {
-                    let fallthrough = pc.wrapping_add(c.len as u32);
-                    if MODEL {
-                        if i > 0 {
-                            mem.itlb_same_page_fetches(1);
-                        }
-                        mem.fetch_line(block_off + c.offset as usize, c.len as u32);
-                    }
-                    match hart.execute(c.insn, c.raw, c.len, pc, mem) {
-                        Ok(next) => {
-                            if O::ENABLED {
-                                observer.on_retire(pc, c);
-                            }
-                            pc = next;
-                            hart.instret += 1;
-                            mix[c.class as usize] += 1;
-                            if next != fallthrough {
-                                // A side exit before the limit: back to the block lookup.
-                                continue 'run;
-                            }
-                        }
-                        Err(e) => break 'run Stop::Exception(e),
-                    }
-                }
-                break 'run Stop::Limit;
-            }
-        };
-        hart.pc = pc;
-        stop
-    }
-
     /// Statistics of the run so far.
     pub fn stats(&self) -> Stats {
         Stats::collect(self)
@@ -336,15 +211,6 @@ impl Machine {
     /// The process's regions and what its page tables hold (`--show-maps`).
     pub fn maps(&self) -> Maps {
         Maps::collect(&self.kernel.process, &self.mem)
-    }
-
-    /// Instructions retired per class.
-    pub fn instruction_mix(&self) -> [u64; InsnClass::COUNT] {
-        let mut mix = self.blocks.mix();
-        for (total, partial) in mix.iter_mut().zip(self.mix) {
-            *total += partial;
-        }
-        mix
     }
 
     /// The configuration this machine was built with.
@@ -375,7 +241,7 @@ impl Machine {
 
     /// The mnemonic of the instruction at `pc`, if it can be read.
     fn mnemonic_at(&mut self, pc: u32) -> Option<String> {
-        let c = self.mem.peek_insn(pc)?;
+        let c = self.core.mem.peek_insn(pc)?;
         let text = isa::disasm(
             &Decoded {
                 insn: c.insn,
