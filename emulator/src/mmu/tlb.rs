@@ -225,6 +225,10 @@ pub struct Tlb {
     clock: u64,
     /// Valid megapage entries (when none, lookups skip the megapage scan).
     mega_entries: u32,
+    /// A host-side shortcut, not TLB state: per `vpn % HINTS`, the slot a 4 KiB page was
+    /// last found or put in. A lookup checks that slot's tag first and scans only if it is
+    /// not the page; hits, misses and LRU order are exactly those of the scan.
+    hints: Vec<u32>,
     stats: TlbStats,
 }
 
@@ -246,6 +250,9 @@ fn tag_matches(tags: &[u32], tag: u32) -> u64 {
             .map_or(0, |i| if i < 64 { 1 << i } else { 0 })
     }
 }
+
+/// Entries of [`Tlb::hints`] (power of two).
+const HINTS: usize = 256;
 
 /// Tag of an empty slot (page tags are below 2^31).
 const NO_TAG: u32 = u32::MAX;
@@ -274,6 +281,7 @@ impl Tlb {
             last_use: vec![0; slots],
             clock: 0,
             mega_entries: 0,
+            hints: vec![0; HINTS],
             stats: TlbStats::default(),
         }
     }
@@ -345,7 +353,25 @@ impl Tlb {
 
     /// Looks `vaddr` up in address space `asid`: counts a hit or a miss; a hit becomes MRU.
     pub fn lookup(&mut self, vaddr: u32, asid: u16) -> Option<TlbEntry> {
-        match self.find(vaddr, asid) {
+        let tag = page_tag(vaddr, PageSize::Page4K);
+        let hint = tag as usize % HINTS;
+        let hinted = self.hints[hint] as usize;
+        // The hinted slot must hold the page, for this ASID, and be in the page's set: a tag
+        // can only be in its own set, so the tag check covers the last condition.
+        let found = if self.tags.get(hinted) == Some(&tag)
+            && self.slots[hinted].is_some_and(|e| e.global || e.asid == asid)
+        {
+            Some(hinted)
+        } else {
+            let found = self.find(vaddr, asid);
+            if let Some(i) = found {
+                if self.tags[i] == tag {
+                    self.hints[hint] = i as u32;
+                }
+            }
+            found
+        };
+        match found {
             Some(i) => {
                 self.stats.hits += 1;
                 self.clock += 1;
@@ -393,6 +419,9 @@ impl Tlb {
         self.slots[i] = Some(entry);
         self.tags[i] = tag;
         self.last_use[i] = self.clock;
+        if entry.page_size == PageSize::Page4K {
+            self.hints[tag as usize % HINTS] = i as u32;
+        }
     }
 
     /// Applies an `sfence.vma`.

@@ -350,3 +350,52 @@ fn probe_neither_counts_nor_touches_lru() {
         }
     );
 }
+
+mod against_a_reference {
+    //! The TLB (with its tag words, slot hints and one-pass victim search) against an
+    //! obviously correct model: per set, a recency list of (page, ASID) from most to least
+    //! recent.
+    use super::*;
+    use proptest::prelude::*;
+
+    struct Reference {
+        sets: Vec<Vec<(u32, u16)>>,
+        ways: usize,
+    }
+
+    impl Reference {
+        fn access(&mut self, page: u32, asid: u16) -> bool {
+            let n = self.sets.len() as u32;
+            let set = &mut self.sets[(page % n) as usize];
+            if let Some(i) = set.iter().position(|&e| e == (page, asid)) {
+                let e = set.remove(i);
+                set.insert(0, e);
+                return true;
+            }
+            set.insert(0, (page, asid));
+            set.truncate(self.ways);
+            false
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn hits_and_misses_match(
+            shape in prop::sample::select(vec!["1", "4", "8:2", "16:4", "32", "64:8"]),
+            accesses in prop::collection::vec((0u32..48, 0u16..3), 1..600),
+        ) {
+            let mut t = tlb(shape);
+            let config = t.config();
+            let mut reference = Reference {
+                sets: vec![Vec::new(); config.sets() as usize],
+                ways: config.ways() as usize,
+            };
+            // Pages spread so that some share a hint slot (page % 256) and some a set.
+            for (page, asid) in accesses {
+                let page = page * 97;
+                let got = access(&mut t, page * PAGE + 0x24, asid);
+                prop_assert_eq!(got, reference.access(page, asid), "page {} asid {}", page, asid);
+            }
+        }
+    }
+}
