@@ -85,7 +85,7 @@ impl Kernel {
                 access,
             }))
         };
-        match exc {
+        let ended = match exc {
             Exception::EcallFromU => self.syscall(hart, mem),
             Exception::FetchPageFault(addr)
             | Exception::LoadPageFault(addr)
@@ -98,6 +98,7 @@ impl Kernel {
                 match self.process.handle_page_fault(mem, addr, kind) {
                     Ok(()) => {
                         hart.kernel_cycles += MINOR_FAULT_CYCLES;
+                        self.process.paging.paging_cycles += MINOR_FAULT_CYCLES;
                         None
                     }
                     Err(FaultCause::OutOfMemory) => {
@@ -117,7 +118,13 @@ impl Kernel {
             Exception::StoreAccessFault(_) => fatal(Signal::Segv, None, Some(AccessKind::Store)),
             // A process runs in U-mode; these come only from a hart in S- or M-mode.
             Exception::EcallFromS | Exception::EcallFromM => fatal(Signal::Ill, None, None),
-        }
+        };
+        // Swap transfers (a major fault's page-in, the page-outs that made room, a system
+        // call's fault-in) are kernel time like the fault itself (DESIGN.md §6).
+        let swap_cycles = self.process.pager.take_pending_cycles();
+        hart.kernel_cycles += swap_cycles;
+        self.process.paging.paging_cycles += swap_cycles;
+        ended
     }
 
     /// Performs the system call in a7 (DESIGN.md §3); `ecall` is always 4 bytes long.

@@ -7,6 +7,7 @@ pub mod layout;
 pub mod loader;
 pub mod maps;
 pub mod pagetable;
+pub mod pager;
 pub mod process;
 pub mod signal;
 pub mod simtime;
