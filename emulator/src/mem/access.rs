@@ -415,9 +415,7 @@ impl Memory {
 
     /// The stamp of `frame`'s last reference (0: never, or references are not tracked).
     pub fn last_reference(&self, frame: Frame) -> u64 {
-        self.references
-            .as_ref()
-            .map_or(0, |r| r[frame.0 as usize])
+        self.references.as_ref().map_or(0, |r| r[frame.0 as usize])
     }
 
     /// Records a reference to `frame` (the kernel touching a user page counts too).

@@ -4,11 +4,11 @@
 use crate::hart::trap::AccessKind;
 use crate::mem::access::Memory;
 use crate::mem::phys::PAGE_SIZE;
+use crate::mem::swap::SwapSlot;
 use crate::mmu::pagemap::Perms;
 use crate::os::layout::{
     page_ceil, page_floor, Region, KERNEL_BASE, NULL_PAGE_END, STACK_GUARD_GAP, STACK_TOP,
 };
-use crate::mem::swap::SwapSlot;
 use crate::os::loader::{ElfImage, Segment};
 use crate::os::pager::Pager;
 use crate::os::uaccess::{BadUserAddr, UserMemory};
