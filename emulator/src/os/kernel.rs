@@ -478,6 +478,8 @@ mod tests {
         // One frame for data, two for the page tables.
         let mut r = rig_with_ram(3 * PAGE_SIZE as u64);
         assert_eq!(r.trap(Exception::StorePageFault(STACK_TOP - 4)), None);
+        // The retried store makes the page dirty; with no swap it cannot be evicted.
+        r.mem.user_page_written(STACK_TOP - 4);
         let exc = Exception::StorePageFault(STACK_TOP - 4 - PAGE_SIZE);
         assert_eq!(
             r.trap(exc),

@@ -1178,9 +1178,13 @@ mod tests {
     #[test]
     fn out_of_frames_is_out_of_memory() {
         // Two frames for data, two for the page tables (the root and the stack's table).
+        // The pages are stored to (dirty): without swap they cannot be evicted (a clean one
+        // could be dropped and rebuilt by the next fault).
         let (mut p, mut mem) = setup_with(DEFAULT_STACK_LIMIT, 4 * PAGE as u64);
-        touch(&mut p, &mut mem, STACK_TOP - 1).unwrap();
-        touch(&mut p, &mut mem, STACK_TOP - 1 - PAGE).unwrap();
+        for page in [STACK_TOP - 1, STACK_TOP - 1 - PAGE] {
+            touch(&mut p, &mut mem, page).unwrap();
+            mem.user_page_written(page);
+        }
         assert_eq!(
             touch(&mut p, &mut mem, STACK_TOP - 1 - 2 * PAGE),
             Err(FaultCause::OutOfMemory)
