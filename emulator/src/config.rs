@@ -15,6 +15,9 @@
 //! itlb = "32:32"             # ENTRIES[:WAYS] (or a number: fully associative)
 //! dtlb = "32:32"
 //! ptw-through-cache = true
+//! swap = "512M"              # size: "0" (no swap).."16G"
+//! swap-latency = 100000      # cycles per page moved in or out
+//! page-policy = "clock"      # clock | fifo | lru
 //!
 //! [caches]                   # the all-level settings, then one table per level
 //! ram-latency = 200
@@ -43,6 +46,8 @@ use crate::mem::cache_config::{
 };
 use crate::mmu::tlb::TlbConfig;
 use crate::os::layout::DEFAULT_STACK_LIMIT;
+use crate::os::pager::{PagePolicy, PagingConfig};
+use crate::os::pagetable::MAX_SWAP_SLOTS;
 
 /// Default simulated RAM (DESIGN.md §6).
 pub const DEFAULT_RAM_BYTES: u64 = 128 << 20;
@@ -74,6 +79,8 @@ pub struct Config {
     pub caches: HierarchyConfig,
     /// Page-table-walk PTE reads go through the data cache hierarchy (DESIGN.md §4; default on).
     pub ptw_through_cache: bool,
+    /// Swap and page replacement (DESIGN.md §6).
+    pub paging: PagingConfig,
 }
 
 /// How much of the machine is modelled on every access.
@@ -146,6 +153,7 @@ impl Default for Config {
                 ..HierarchyConfig::default()
             },
             ptw_through_cache: true,
+            paging: PagingConfig::default(),
         }
     }
 }
@@ -172,6 +180,13 @@ impl Config {
             return Err(Error::Config(format!(
                 "ram {} is out of range (64K..2G)",
                 format_size(self.ram_bytes)
+            )));
+        }
+        let max_swap = MAX_SWAP_SLOTS * u64::from(crate::mem::phys::PAGE_SIZE);
+        if self.paging.swap_bytes > max_swap {
+            return Err(Error::Config(format!(
+                "swap {} is out of range (0..16G)",
+                format_size(self.paging.swap_bytes)
             )));
         }
         if self.clock_hz == 0 {
@@ -240,6 +255,13 @@ impl Config {
         writeln!(out, "itlb = \"{}\"", self.itlb)?;
         writeln!(out, "dtlb = \"{}\"", self.dtlb)?;
         writeln!(out, "ptw-through-cache = {}", self.ptw_through_cache)?;
+        writeln!(out, "swap = {}", size_value(self.paging.swap_bytes))?;
+        writeln!(
+            out,
+            "swap-latency = {}",
+            int_value(self.paging.swap_latency_cycles)
+        )?;
+        writeln!(out, "page-policy = \"{}\"", self.paging.policy)?;
         let c = &self.caches;
         writeln!(out, "\n[caches]")?;
         writeln!(out, "ram-latency = {}", c.ram_latency_cycles)?;
@@ -398,6 +420,9 @@ struct FileConfig {
     itlb: Option<Text>,
     dtlb: Option<Text>,
     ptw_through_cache: Option<bool>,
+    swap: Option<Text>,
+    swap_latency: Option<Text>,
+    page_policy: Option<Text>,
     caches: Option<CachesFile>,
 }
 
@@ -500,6 +525,15 @@ impl FileConfig {
         }
         if let Some(b) = self.ptw_through_cache {
             c.ptw_through_cache = b;
+        }
+        if let Some(t) = self.swap {
+            c.paging.swap_bytes = t.size().map_err(|w| at("swap", w))?;
+        }
+        if let Some(t) = self.swap_latency {
+            c.paging.swap_latency_cycles = t.number().map_err(|w| at("swap-latency", w))?;
+        }
+        if let Some(t) = self.page_policy {
+            c.paging.policy = t.parse::<PagePolicy>().map_err(|w| at("page-policy", w))?;
         }
         if let Some(caches) = self.caches {
             caches.apply(&mut c.caches, at)?;

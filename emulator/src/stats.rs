@@ -32,6 +32,35 @@ pub struct RegionAccesses {
     pub stores: u64,
     /// Pages mapped on first touch.
     pub minor_faults: u64,
+    /// Pages brought back from swap.
+    pub major_faults: u64,
+}
+
+/// Demand paging and swap (process runs; DESIGN.md §6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PagingReport {
+    /// Victim selection: `clock`, `fifo` or `lru`.
+    pub page_policy: &'static str,
+    /// Swap device size in bytes (0: no swap).
+    pub swap_bytes: u64,
+    /// Page faults served by zero-filling or copying from the ELF (all regions).
+    pub minor_faults: u64,
+    /// Page faults served from swap (all regions).
+    pub major_faults: u64,
+    /// Pages read from swap (major faults, including the kernel's own fault-ins).
+    pub swap_ins: u64,
+    /// Dirty pages written to swap.
+    pub swap_outs: u64,
+    /// Clean pages evicted without a write.
+    pub clean_drops: u64,
+    /// Most user pages resident at once.
+    pub resident_peak_pages: u32,
+    /// Most swap slots in use at once.
+    pub swap_peak_slots: u32,
+    /// Swap slots in use at the end.
+    pub swap_slots_in_use: u32,
+    /// Kernel cycles spent on page faults and swap transfers.
+    pub paging_cycles: u64,
 }
 
 /// How the program ended, for the JSON.
@@ -124,6 +153,8 @@ pub struct Stats {
     pub mmu: Option<MmuReport>,
     /// The cache hierarchy (absent unless the timing mode models caches).
     pub caches: Option<HierarchyStats>,
+    /// Paging and swap (absent for a bare-metal run).
+    pub paging: Option<PagingReport>,
 }
 
 impl Stats {
@@ -131,7 +162,8 @@ impl Stats {
     pub fn collect(m: &Machine) -> Stats {
         let mut stats = Stats::of_core(m, m.config(), m.outcome(), "process");
         let counts = &m.mem.counts;
-        let faults = &m.kernel.process.paging.minor_faults;
+        let paging = &m.kernel.process.paging;
+        let faults = &paging.minor_faults;
         stats.regions = Region::ALL
             .iter()
             .filter(|r| **r != Region::Kernel)
@@ -143,6 +175,7 @@ impl Stats {
                         loads: counts.loads[i],
                         stores: counts.stores[i],
                         minor_faults: faults[i],
+                        major_faults: paging.major_faults[i],
                     },
                 )
             })
@@ -151,6 +184,20 @@ impl Stats {
         stats.peak_resident_bytes = m.mem.ram.peak_frames_in_use() as u64 * PAGE_SIZE as u64;
         stats.resident_pages = m.mem.resident_user_pages();
         stats.page_table_frames = m.mem.page_tables().map_or(0, |t| t.table_frames());
+        let pager = &m.kernel.process.pager;
+        stats.paging = Some(PagingReport {
+            page_policy: pager.policy().name(),
+            swap_bytes: pager.swap_bytes(),
+            minor_faults: paging.minor_faults.iter().sum(),
+            major_faults: paging.major_faults.iter().sum(),
+            swap_ins: pager.counts.swap_ins,
+            swap_outs: pager.counts.swap_outs,
+            clean_drops: pager.counts.clean_drops,
+            resident_peak_pages: pager.counts.resident_peak,
+            swap_peak_slots: pager.swap().peak_slots_in_use(),
+            swap_slots_in_use: pager.swap().slots_in_use(),
+            paging_cycles: paging.paging_cycles,
+        });
         stats
     }
 
@@ -216,6 +263,7 @@ impl Stats {
                 walks: mem.walks,
             }),
             caches: mem.caches().map(|c| c.stats()),
+            paging: None,
         }
     }
 
@@ -265,10 +313,10 @@ impl Stats {
         let _ = writeln!(s, "-- memory accesses by region --");
         let _ = writeln!(
             s,
-            "  {:<8} {:>14} {:>14} {:>12}",
-            "region", "loads", "stores", "page faults"
+            "  {:<8} {:>14} {:>14} {:>12} {:>12}",
+            "region", "loads", "stores", "minor faults", "major faults"
         );
-        let (mut tl, mut ts, mut tf) = (0, 0, 0);
+        let (mut tl, mut ts, mut tf, mut tm) = (0, 0, 0, 0);
         let in_layout_order = Region::ALL
             .iter()
             .filter_map(|r| self.regions.get_key_value(r.name()));
@@ -276,20 +324,47 @@ impl Stats {
             tl += a.loads;
             ts += a.stores;
             tf += a.minor_faults;
-            if a.loads + a.stores + a.minor_faults > 0 {
+            tm += a.major_faults;
+            if a.loads + a.stores + a.minor_faults + a.major_faults > 0 {
                 let _ = writeln!(
                     s,
-                    "  {region:<8} {:>14} {:>14} {:>12}",
-                    a.loads, a.stores, a.minor_faults
+                    "  {region:<8} {:>14} {:>14} {:>12} {:>12}",
+                    a.loads, a.stores, a.minor_faults, a.major_faults
                 );
             }
         }
-        let _ = writeln!(s, "  {:<8} {tl:>14} {ts:>14} {tf:>12}", "total");
+        let _ = writeln!(s, "  {:<8} {tl:>14} {ts:>14} {tf:>12} {tm:>12}", "total");
         let _ = writeln!(
             s,
             "resident      {:>10} pages   (+{} page-table frames)",
             self.resident_pages, self.page_table_frames
         );
+        if let Some(p) = &self.paging {
+            let _ = writeln!(
+                s,
+                "-- paging ({} policy, {} KiB swap) --",
+                p.page_policy,
+                p.swap_bytes / 1024
+            );
+            let _ = writeln!(
+                s,
+                "  faults minor {:>12}   major {:>12}   paging cycles {:>14}  {:>5.1}%",
+                p.minor_faults,
+                p.major_faults,
+                p.paging_cycles,
+                percent(p.paging_cycles, self.cycles)
+            );
+            let _ = writeln!(
+                s,
+                "  swap-ins     {:>12}   swap-outs {:>8}   clean drops {:>16}",
+                p.swap_ins, p.swap_outs, p.clean_drops
+            );
+            let _ = writeln!(
+                s,
+                "  resident peak {:>8} pages   swap peak {:>8} slots   in swap at exit {:>6}",
+                p.resident_peak_pages, p.swap_peak_slots, p.swap_slots_in_use
+            );
+        }
     }
 
     /// The TLB and cache tables (when modelled).

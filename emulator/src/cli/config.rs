@@ -17,6 +17,7 @@ use rvscope::mem::cache_config::{
 };
 use rvscope::mem::replacement::Policy;
 use rvscope::mmu::tlb::TlbConfig;
+use rvscope::os::pager::PagePolicy;
 use rvscope::{Config, Error};
 
 use super::ShowArgs;
@@ -57,6 +58,15 @@ pub struct ConfigArgs {
     /// Page-table walks read PTEs through the data caches (default true).
     #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
     pub ptw_through_cache: Option<bool>,
+    /// Swap device size (e.g. 512M, 0 for no swap; default 512M).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub swap: Option<u64>,
+    /// Cycles to move one page to or from swap (default 100000).
+    #[arg(long, value_name = "CYCLES")]
+    pub swap_latency: Option<u64>,
+    /// Which user page to evict when RAM is full: clock (default), fifo or lru (exact, slower).
+    #[arg(long, value_name = "POLICY")]
+    pub page_policy: Option<PagePolicy>,
     /// The cache hierarchy.
     #[command(flatten)]
     pub caches: CacheArgs,
@@ -215,6 +225,15 @@ impl ConfigArgs {
         }
         if let Some(b) = self.ptw_through_cache {
             config.ptw_through_cache = b;
+        }
+        if let Some(v) = self.swap {
+            config.paging.swap_bytes = v;
+        }
+        if let Some(v) = self.swap_latency {
+            config.paging.swap_latency_cycles = v;
+        }
+        if let Some(p) = self.page_policy {
+            config.paging.policy = p;
         }
         self.caches.apply(&mut config.caches)
     }

@@ -19,6 +19,7 @@ use crate::os::kernel::{FatalFault, Kernel, Termination};
 use crate::os::layout::{STACK_GUARD_GAP, STACK_TOP};
 use crate::os::loader::ElfImage;
 use crate::os::maps::Maps;
+use crate::os::pager::{PagePolicy, Pager};
 use crate::os::process::{FaultCause, Process};
 use crate::os::signal::Signal;
 use crate::os::simtime::SimClock;
@@ -137,6 +138,10 @@ impl Machine {
         let (tlbs, caches) = models(config)?;
         mem.set_models(tlbs, caches, config.ptw_through_cache);
         let mut process = Process::new(image, config.stack_bytes);
+        process.pager = Pager::new(config.paging, Some(mem.ram.frame_count()));
+        if config.paging.policy == PagePolicy::Lru {
+            mem.track_references();
+        }
         let argv: Vec<Vec<u8>> = argv.iter().map(|a| a.as_bytes().to_vec()).collect();
         let envp: Vec<Vec<u8>> = config.env.iter().map(|e| e.as_bytes().to_vec()).collect();
         let sp = process
@@ -261,9 +266,10 @@ impl Machine {
         let what = fault.signal.description();
         match (fault.signal, fault.cause) {
             (Signal::Kill, _) => format!(
-                "rvscope: out of memory: RAM {} KiB, swap 0 KiB, resident {} pages; killed {}{}",
+                "rvscope: out of memory: RAM {} KiB, swap {} KiB, resident {} pages; killed {}{}",
                 self.mem.ram.frame_count() as u64 * PAGE_SIZE as u64 / 1024,
-                self.mem.ram.frames_in_use(),
+                self.kernel.process.pager.swap_bytes() / 1024,
+                { self.kernel.process.pager.counts.resident },
                 match self.mnemonic_at(pc) {
                     Some(m) => format!("at {m} at {pc:#010x}"),
                     None => format!("at {pc:#010x}"),

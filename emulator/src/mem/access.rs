@@ -31,6 +31,14 @@
 //! with its bytes, to a log; the interpreter stops at the next block boundary
 //! ([`Memory::needs_attention`]) and the machine replays the log ([`Memory::take_watched_stores`]).
 //!
+//! # Paging
+//!
+//! The pager (`os/pager.rs`) sees references through the PTE A bit the walker sets: a host
+//! entry exists only once A is set, so clearing A and fencing the page
+//! ([`Memory::take_accessed`]) makes the next access walk and set it again. Exact LRU needs
+//! every reference: [`Memory::track_references`] stops caching translations host-side, so
+//! every access takes the slow path and stamps its frame (slower, and only for that policy).
+//!
 //! # Attention
 //!
 //! The interpreter looks at one flag per block boundary, [`Memory::needs_attention`]: set
@@ -42,7 +50,7 @@ use crate::hart::trap::{AccessKind, Exception};
 use crate::isa::{self, Insn, InsnClass};
 use crate::mem::cache::AccessKind as CacheKind;
 use crate::mem::hierarchy::Hierarchy;
-use crate::mem::phys::{Frame, PhysMem, PAGE_SHIFT, PAGE_SIZE, RAM_BASE};
+use crate::mem::phys::{Frame, FrameOwner, PhysMem, PAGE_SHIFT, PAGE_SIZE, RAM_BASE};
 use crate::mmu::context::MmuContext;
 use crate::mmu::model::{Tlbs, WalkStats};
 use crate::mmu::pagemap::{
@@ -190,6 +198,11 @@ pub struct Memory {
     pub walks: WalkStats,
     /// Cycles of modelled cache accesses (hits included).
     pub cache_cycles: u64,
+    /// Exact LRU paging: the reference count at each frame's last reference (see the module
+    /// comment); `None` unless the pager asked.
+    references: Option<Vec<u64>>,
+    /// References stamped so far.
+    reference_clock: u64,
 }
 
 impl Memory {
@@ -227,6 +240,8 @@ impl Memory {
             ptw_through_cache: true,
             walks: WalkStats::default(),
             cache_cycles: 0,
+            references: None,
+            reference_clock: 0,
         }
     }
 
@@ -281,7 +296,9 @@ impl Memory {
     ) -> Result<(), OutOfFrames> {
         let tables = self.tables.as_mut().expect("a process has page tables");
         tables.map(&mut self.ram, vaddr, frame, perms)?;
+        self.ram.set_owner(frame, FrameOwner::User(vaddr));
         self.page_region[(vaddr >> PAGE_SHIFT) as usize] = region as u8;
+        self.note_reference(frame);
         Ok(())
     }
 
@@ -341,6 +358,72 @@ impl Memory {
             t.dtlb.sfence(fence);
         }
         self.map.unmap(vaddr);
+    }
+
+    // ---- the pager's side ----
+
+    /// True if mapping user page `vaddr` needs a frame for a new level-0 table.
+    pub fn needs_page_table(&self, vaddr: u32) -> bool {
+        self.tables
+            .as_ref()
+            .is_some_and(|t| t.needs_table(&self.ram, vaddr))
+    }
+
+    /// Evicts user page `vaddr`: its PTE becomes not-present (naming swap `slot`, if any), the
+    /// TLB entries and host translation go, code decoded from it is stale and every cache
+    /// level's lines of the frame are written back and invalidated. Returns the frame, which
+    /// the caller frees.
+    pub fn swap_out_user_page(&mut self, vaddr: u32, slot: Option<u32>) -> Option<Frame> {
+        let tables = self.tables.as_mut()?;
+        let frame = tables.swap_out(&mut self.ram, vaddr, slot)?;
+        self.fence_page(vaddr);
+        self.frame_released(frame);
+        if let Some(c) = self.caches.as_deref_mut() {
+            c.write_back_invalidate(frame.paddr(), PAGE_SIZE);
+        }
+        Some(frame)
+    }
+
+    /// The swap slot the not-present PTE of user page `vaddr` names, if it is in swap.
+    pub fn swap_slot(&self, vaddr: u32) -> Option<u32> {
+        self.tables.as_ref()?.swap_slot(&self.ram, vaddr)
+    }
+
+    /// Empties the swapped PTE of `vaddr` (the page is unmapped); returns its slot.
+    pub fn take_swap_slot(&mut self, vaddr: u32) -> Option<u32> {
+        self.tables.as_mut()?.take_swap_slot(&mut self.ram, vaddr)
+    }
+
+    /// The clock hand's look at user page `vaddr`: clears its PTE's A bit and, if it was set,
+    /// fences the page so that the next access walks and sets A again. Returns the old A.
+    pub fn take_accessed(&mut self, vaddr: u32) -> bool {
+        let Some(tables) = self.tables.as_mut() else {
+            return false;
+        };
+        let was = tables.take_accessed(&mut self.ram, vaddr);
+        if was {
+            self.fence_page(vaddr);
+        }
+        was
+    }
+
+    /// Stamps every reference from now on (exact LRU; see the module comment).
+    pub fn track_references(&mut self) {
+        self.references = Some(vec![0; self.ram.frame_count() as usize]);
+        self.drop_host_map();
+    }
+
+    /// The stamp of `frame`'s last reference (0: never, or references are not tracked).
+    pub fn last_reference(&self, frame: Frame) -> u64 {
+        self.references.as_ref().map_or(0, |r| r[frame.0 as usize])
+    }
+
+    /// Records a reference to `frame` (the kernel touching a user page counts too).
+    pub fn note_reference(&mut self, frame: Frame) {
+        if let Some(r) = self.references.as_mut() {
+            self.reference_clock += 1;
+            r[frame.0 as usize] = self.reference_clock;
+        }
     }
 
     // ---- the privileged interface (satp, mode changes, sfence.vma) ----
@@ -424,7 +507,10 @@ impl Memory {
         if self.watch.as_ref().is_some_and(|w| w.covers_frame(frame)) {
             entry |= WATCHED;
         }
-        if self.host_map_usable {
+        if self.references.is_some() {
+            // Exact LRU sees every reference: nothing is cached host-side (module comment).
+            self.note_reference(frame);
+        } else if self.host_map_usable {
             if self.map.entry(vaddr) & VALID == 0 {
                 if self.filled.len() >= FILLED_COMPACT_AT {
                     self.compact_filled();

@@ -269,6 +269,27 @@ impl Cache {
         }
     }
 
+    /// Invalidates `line` if present (the pager reclaiming its frame); returns whether it was
+    /// held and dirty (`Some(dirty)`), counting a writeback if so. Replacement state is left as
+    /// it is: an invalid way is filled first whatever the policy. The 3C shadow keeps the line
+    /// (its "capacity" reference is a fully associative cache that saw the same accesses).
+    pub fn invalidate_line(&mut self, line: u64) -> Option<bool> {
+        let set = (line & self.set_mask) as usize;
+        let way = self.find(set, line)?;
+        let slot = set * self.ways + way;
+        let dirty = self.dirty[slot];
+        self.tags[slot] = INVALID;
+        self.dirty[slot] = false;
+        self.writebacks += u64::from(dirty);
+        Some(dirty)
+    }
+
+    /// Counts one writeback of a line that was clean here but written back into this level
+    /// from above just before being invalidated.
+    pub fn count_writeback(&mut self) {
+        self.writebacks += 1;
+    }
+
     /// Invalidates every line; returns the dirty ones (line numbers), which the caller writes
     /// to the next level. The 3C shadow cache is emptied too; the "seen" record is kept.
     pub fn flush(&mut self) -> Vec<u64> {

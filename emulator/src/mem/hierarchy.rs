@@ -350,6 +350,54 @@ impl Hierarchy {
         }
     }
 
+    /// Writes back and invalidates every level's lines of the physical range
+    /// `[paddr, paddr + bytes)` (the pager reclaiming a frame, DESIGN.md §6). The bytes are in
+    /// RAM already, so only the counters move: each dirty line counts a writeback at the level
+    /// that held it, and carries its dirtiness down (a line clean below becomes a writeback
+    /// there too) until RAM counts the write.
+    pub fn write_back_invalidate(&mut self, paddr: u32, bytes: u32) {
+        if bytes == 0 {
+            return;
+        }
+        for slots in &mut self.mru {
+            slots.fill(NO_MRU);
+        }
+        let start = u64::from(paddr);
+        let end = start + u64::from(bytes);
+        // Dirty byte ranges [lo, hi) handed to the next level down.
+        let mut from_above: Vec<(u64, u64)> = Vec::new();
+        let mut from_l1s: Vec<(u64, u64)> = Vec::new();
+        for idx in 0..self.levels.len() {
+            let shift = self.levels[idx].line_shift();
+            let mut out = Vec::new();
+            for line in (start >> shift)..=((end - 1) >> shift) {
+                let lo = line << shift;
+                let hi = lo + (1 << shift);
+                let carried = idx >= UNIFIED && from_above.iter().any(|&(a, b)| a < hi && lo < b);
+                match self.levels[idx].invalidate_line(line) {
+                    Some(true) => out.push((lo, hi)),
+                    Some(false) if carried => {
+                        self.levels[idx].count_writeback();
+                        out.push((lo, hi));
+                    }
+                    // Not held here: the write from above passes through.
+                    None if carried => out.push((lo, hi)),
+                    _ => {}
+                }
+            }
+            if idx < UNIFIED {
+                // Both L1s write back into the first unified level.
+                from_l1s.extend(out);
+                if idx + 1 == UNIFIED {
+                    from_above = std::mem::take(&mut from_l1s);
+                }
+            } else {
+                from_above = out;
+            }
+        }
+        self.ram.writes += from_above.len() as u64;
+    }
+
     /// Statistics so far.
     pub fn stats(&self) -> HierarchyStats {
         HierarchyStats {
@@ -495,6 +543,42 @@ mod tests {
         assert_eq!(s.ram.reads, 1);
         assert_eq!(s.levels[2].by_kind["fetch"].hits, 1);
         assert_eq!(s.levels[2].by_kind["load"].misses, 1);
+    }
+
+    #[test]
+    fn write_back_invalidate_empties_one_frame_at_every_level() {
+        let mut h = Hierarchy::new(&HierarchyConfig::default()).unwrap();
+        let frame = 0x8000_1000;
+        // Two lines of the frame dirty in L1D, one fetched (clean in L1I and L2, L3), and a
+        // line of the next frame that must stay.
+        h.access(frame, 4, AccessKind::Store);
+        h.access(frame + 0x40, 4, AccessKind::Store);
+        h.access(frame + 0x80, 4, AccessKind::Fetch);
+        h.access(frame + 0x1000, 4, AccessKind::Load);
+        let before = h.stats();
+        h.write_back_invalidate(frame, 4096);
+        for (addr, kind) in [
+            (frame, AccessKind::Load),
+            (frame + 0x40, AccessKind::Load),
+            (frame + 0x80, AccessKind::Fetch),
+        ] {
+            assert_eq!(h.probe(addr, kind), Level::Ram, "{addr:#x} is gone");
+        }
+        assert_eq!(h.probe(frame + 0x1000, AccessKind::Load), Level::L1);
+        let after = h.stats();
+        // L1D wrote two dirty lines back; each was clean in L2 and L3 and becomes a writeback
+        // there too; RAM takes two writes.
+        for level in 1..4 {
+            assert_eq!(
+                after.levels[level].writebacks - before.levels[level].writebacks,
+                2,
+                "level {level}"
+            );
+        }
+        assert_eq!(after.levels[0].writebacks, 0, "L1I lines are never dirty");
+        assert_eq!(after.ram.writes - before.ram.writes, 2);
+        // The next access misses all the way (and the MRU shortcut does not hide it).
+        assert_eq!(h.access_fast(frame, 4, AccessKind::Load), 4 + 12 + 40 + 200);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Physical memory and the cache hierarchy (and, in a later issue, the swap device).
+//! Physical memory, the cache hierarchy and the swap device.
 
 pub mod access;
 pub mod cache;
@@ -6,3 +6,4 @@ pub mod cache_config;
 pub mod hierarchy;
 pub mod phys;
 pub mod replacement;
+pub mod swap;

@@ -3,6 +3,10 @@
 //! RAM is one flat byte array starting at physical address [`RAM_BASE`] (as on Spike and QEMU's
 //! `virt`/`spike` machines). The kernel hands out 4 KiB frames; a frame is identified by its
 //! index ([`Frame`]), and its bytes live at `index * PAGE_SIZE` in the array.
+//!
+//! The allocator records who owns each frame ([`FrameOwner`]): the pager (DESIGN.md §6) needs
+//! the reverse map frame → user page to evict a page, and must never pick a page table or
+//! kernel data.
 
 /// Bytes per page / frame (Sv32 base page).
 pub const PAGE_SIZE: u32 = 4096;
@@ -27,6 +31,19 @@ impl Frame {
     }
 }
 
+/// Who holds a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameOwner {
+    /// Not allocated.
+    Free,
+    /// Kernel data (allocated, not yet given to a page or table).
+    Kernel,
+    /// A page table (the root or a level-0 table): never evicted.
+    PageTable,
+    /// The user page at this (page-aligned) virtual address.
+    User(u32),
+}
+
 /// Simulated RAM plus the allocator of its frames.
 pub struct PhysMem {
     bytes: Vec<u8>,
@@ -38,6 +55,8 @@ pub struct PhysMem {
     freed: Vec<Frame>,
     in_use: u32,
     peak_in_use: u32,
+    /// Owner of each frame.
+    owners: Vec<FrameOwner>,
 }
 
 impl PhysMem {
@@ -51,6 +70,7 @@ impl PhysMem {
             freed: Vec::new(),
             in_use: 0,
             peak_in_use: 0,
+            owners: vec![FrameOwner::Free; frame_count as usize],
         }
     }
 
@@ -82,14 +102,33 @@ impl PhysMem {
         };
         self.in_use += 1;
         self.peak_in_use = self.peak_in_use.max(self.in_use);
+        self.owners[frame.0 as usize] = FrameOwner::Kernel;
         Some(frame)
     }
 
     /// Returns a frame to the allocator.
     pub fn free(&mut self, frame: Frame) {
         debug_assert!(frame.0 < self.next_fresh);
+        debug_assert_ne!(self.owners[frame.0 as usize], FrameOwner::Free);
         self.in_use -= 1;
         self.freed.push(frame);
+        self.owners[frame.0 as usize] = FrameOwner::Free;
+    }
+
+    /// Frames not allocated.
+    pub fn free_frames(&self) -> u32 {
+        self.frame_count - self.in_use
+    }
+
+    /// Who holds `frame`.
+    pub fn owner(&self, frame: Frame) -> FrameOwner {
+        self.owners[frame.0 as usize]
+    }
+
+    /// Records who holds an allocated `frame`.
+    pub fn set_owner(&mut self, frame: Frame, owner: FrameOwner) {
+        debug_assert_ne!(self.owners[frame.0 as usize], FrameOwner::Free);
+        self.owners[frame.0 as usize] = owner;
     }
 
     /// The bytes of one frame.
@@ -133,6 +172,12 @@ mod tests {
         ram.free(b);
         let again = ram.alloc_zeroed().unwrap();
         assert_eq!(again, b);
+        assert_eq!(ram.owner(again), FrameOwner::Kernel);
+        ram.set_owner(again, FrameOwner::User(0x1000));
+        assert_eq!(ram.owner(again), FrameOwner::User(0x1000));
+        ram.free(again);
+        assert_eq!(ram.owner(again), FrameOwner::Free);
+        let again = ram.alloc_zeroed().unwrap();
         assert!(
             ram.frame(again).iter().all(|&x| x == 0),
             "a reused frame is zero-filled"

@@ -15,6 +15,11 @@ use crate::os::syscall::{self, nr};
 
 /// Kernel time charged for resolving one minor page fault (DESIGN.md §7).
 pub const MINOR_FAULT_CYCLES: u64 = 1_000;
+/// Page faults in a row without an instruction retiring after which the process is out of
+/// memory: one instruction needs at most four pages (a fetch and a load, each straddling two),
+/// so a longer streak means RAM is too small for it and the pager is evicting the very pages
+/// it needs, round and round.
+const FAULT_STREAK_LIMIT: u32 = 16;
 
 /// How the process ended (or why it stopped).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,6 +59,9 @@ pub struct Kernel {
     warned: BTreeSet<u32>,
     /// System calls performed.
     pub syscalls: u64,
+    /// Page faults in a row at instruction count `streak_instret`.
+    fault_streak: u32,
+    streak_instret: u64,
 }
 
 impl Kernel {
@@ -65,6 +73,8 @@ impl Kernel {
             clock,
             warned: BTreeSet::new(),
             syscalls: 0,
+            fault_streak: 0,
+            streak_instret: u64::MAX,
         }
     }
 
@@ -85,7 +95,7 @@ impl Kernel {
                 access,
             }))
         };
-        match exc {
+        let ended = match exc {
             Exception::EcallFromU => self.syscall(hart, mem),
             Exception::FetchPageFault(addr)
             | Exception::LoadPageFault(addr)
@@ -95,9 +105,21 @@ impl Kernel {
                     Exception::LoadPageFault(_) => AccessKind::Load,
                     _ => AccessKind::Store,
                 };
-                match self.process.handle_page_fault(mem, addr, kind) {
+                if hart.instret == self.streak_instret {
+                    self.fault_streak += 1;
+                } else {
+                    self.streak_instret = hart.instret;
+                    self.fault_streak = 1;
+                }
+                let resolved = if self.fault_streak > FAULT_STREAK_LIMIT {
+                    Err(FaultCause::OutOfMemory)
+                } else {
+                    self.process.handle_page_fault(mem, addr, kind)
+                };
+                match resolved {
                     Ok(()) => {
                         hart.kernel_cycles += MINOR_FAULT_CYCLES;
+                        self.process.paging.paging_cycles += MINOR_FAULT_CYCLES;
                         None
                     }
                     Err(FaultCause::OutOfMemory) => {
@@ -117,7 +139,13 @@ impl Kernel {
             Exception::StoreAccessFault(_) => fatal(Signal::Segv, None, Some(AccessKind::Store)),
             // A process runs in U-mode; these come only from a hart in S- or M-mode.
             Exception::EcallFromS | Exception::EcallFromM => fatal(Signal::Ill, None, None),
-        }
+        };
+        // Swap transfers (a major fault's page-in, the page-outs that made room, a system
+        // call's fault-in) are kernel time like the fault itself (DESIGN.md §6).
+        let swap_cycles = self.process.pager.take_pending_cycles();
+        hart.kernel_cycles += swap_cycles;
+        self.process.paging.paging_cycles += swap_cycles;
+        ended
     }
 
     /// Performs the system call in a7 (DESIGN.md §3); `ecall` is always 4 bytes long.
@@ -450,6 +478,8 @@ mod tests {
         // One frame for data, two for the page tables.
         let mut r = rig_with_ram(3 * PAGE_SIZE as u64);
         assert_eq!(r.trap(Exception::StorePageFault(STACK_TOP - 4)), None);
+        // The retried store makes the page dirty; with no swap it cannot be evicted.
+        r.mem.user_page_written(STACK_TOP - 4);
         let exc = Exception::StorePageFault(STACK_TOP - 4 - PAGE_SIZE);
         assert_eq!(
             r.trap(exc),

@@ -2,7 +2,8 @@
 //! tables say about each (DESIGN.md §12, the OS student's journey).
 //!
 //! The per-region figures come from the leaf PTEs in simulated RAM — V for resident, D for dirty
-//! — read the way the kernel reads its own tables ([`PageTables::user_leaves`]): no walk, no
+//! — and the pages the pager moved to swap (not-present PTEs naming a slot),
+//! read the way the kernel reads its own tables ([`PageTables::user_leaves`]): no walk, no
 //! A/D update, no modelled TLB or cache access, so showing the map never changes a statistic.
 //!
 //! [`PageTables::user_leaves`]: crate::os::pagetable::PageTables::user_leaves
@@ -37,6 +38,8 @@ pub struct MapRegion {
     pub resident: u32,
     /// Resident pages whose PTE has D set (stored to, by the program or by a system call).
     pub dirty: u32,
+    /// Pages in swap (evicted by the pager; a fault brings them back).
+    pub swapped: u32,
 }
 
 /// The process's address space at one moment, as `--show-maps` prints it.
@@ -50,6 +53,8 @@ pub struct Maps {
     pub kernel_megapages: u32,
     /// User pages with a valid leaf PTE (all regions).
     pub resident_pages: u32,
+    /// User pages in swap (all regions).
+    pub swapped_pages: u32,
     /// Frames holding page tables (root and level-0 tables).
     pub page_table_frames: u32,
     /// RAM frames allocated (resident pages plus page tables).
@@ -66,12 +71,13 @@ impl Maps {
             .vmas()
             .iter()
             .map(|v| {
-                let (mut resident, mut dirty) = (0, 0);
+                let (mut resident, mut dirty, mut swapped) = (0, 0, 0);
                 if let Some(t) = tables {
                     for (_, pte) in t.user_leaves(&mem.ram, v.start, v.end) {
                         resident += 1;
                         dirty += u32::from(pte.dirty());
                     }
+                    swapped = t.swapped_pages(&mem.ram, v.start, v.end);
                 }
                 MapRegion {
                     start: v.start,
@@ -81,10 +87,12 @@ impl Maps {
                     pages: (v.end - u64::from(v.start)) / u64::from(PAGE_SIZE),
                     resident,
                     dirty,
+                    swapped,
                 }
             })
-            .collect();
+            .collect::<Vec<MapRegion>>();
         Maps {
+            swapped_pages: regions.iter().map(|r| r.swapped).sum(),
             regions,
             brk: process.brk(),
             kernel_megapages: tables.map_or(0, |t| t.kernel_megapages(&mem.ram)),
@@ -103,8 +111,8 @@ impl Maps {
         let _ = writeln!(s, "== rvscope memory map at exit (4 KiB pages) ==");
         let _ = writeln!(
             s,
-            "{:<17}  {:<5}  {:<6}  {:>17}  {:>5}",
-            "first    -last", "perms", "region", "resident/total", "dirty"
+            "{:<17}  {:<5}  {:<6}  {:>17}  {:>5}  {:>7}",
+            "first    -last", "perms", "region", "resident/total", "dirty", "swapped"
         );
         for r in &self.regions {
             let note = if r.region == Region::Heap {
@@ -114,7 +122,7 @@ impl Maps {
             };
             let _ = writeln!(
                 s,
-                "{:08x}-{:08x}  {:<5}  {:<6}  {:>8}/{:<8}  {:>5}{note}",
+                "{:08x}-{:08x}  {:<5}  {:<6}  {:>8}/{:<8}  {:>5}  {:>7}{note}",
                 r.start,
                 r.end - 1,
                 perms_text(r.perms, 'p'),
@@ -122,6 +130,7 @@ impl Maps {
                 r.resident,
                 r.pages,
                 r.dirty,
+                r.swapped,
             );
         }
         let kernel_perms = Perms {
@@ -145,6 +154,12 @@ impl Maps {
             "resident pages     {:>8}  ({} KiB)",
             self.resident_pages,
             kib(self.resident_pages)
+        );
+        let _ = writeln!(
+            s,
+            "pages in swap      {:>8}  ({} KiB)",
+            self.swapped_pages,
+            kib(self.swapped_pages)
         );
         let _ = writeln!(
             s,
@@ -204,6 +219,7 @@ mod tests {
                     pages: 4,
                     resident: 3,
                     dirty: 0,
+                    swapped: 0,
                 },
                 MapRegion {
                     start: 0x2_0000,
@@ -213,22 +229,25 @@ mod tests {
                     pages: 2,
                     resident: 1,
                     dirty: 1,
+                    swapped: 1,
                 },
             ],
             brk: 0x2_1800,
             kernel_megapages: 4,
             resident_pages: 4,
+            swapped_pages: 1,
             page_table_frames: 2,
             frames_in_use: 6,
             ram_frames: 4096,
         };
         let want = "\
 == rvscope memory map at exit (4 KiB pages) ==
-first    -last     perms  region     resident/total  dirty
-00010000-00013fff  r-xp   text           3/4             0
-00020000-00021fff  rw-p   heap           1/2             1  brk 0x00021800
+first    -last     perms  region     resident/total  dirty  swapped
+00010000-00013fff  r-xp   text           3/4             0        0
+00020000-00021fff  rw-p   heap           1/2             1        1  brk 0x00021800
 c0000000-ffffffff  rw-s   kernel  supervisor-only linear map of RAM: 4 megapages (16 MiB)
 resident pages            4  (16 KiB)
+pages in swap             1  (4 KiB)
 page-table frames         2  (root + 1 level-0)
 frames in use             6  of 4096 (24 KiB of 16384 KiB RAM)
 ";

@@ -6,6 +6,7 @@ pub mod kernel;
 pub mod layout;
 pub mod loader;
 pub mod maps;
+pub mod pager;
 pub mod pagetable;
 pub mod process;
 pub mod signal;

@@ -8,7 +8,7 @@
 //! The kernel range `0xC000_0000..` maps RAM linearly with global, supervisor-only megapages
 //! (as 32-bit Linux's lowmem map does), so a user access there is a page fault on `U = 0`.
 
-use crate::mem::phys::{Frame, PhysMem, PAGE_SIZE, RAM_BASE};
+use crate::mem::phys::{Frame, FrameOwner, PhysMem, PAGE_SIZE, RAM_BASE};
 use crate::mmu::pagemap::Perms;
 use crate::mmu::sv32::{vpn, Pte, Satp, SatpMode, PAGE_SHIFT, PTE_SIZE_BYTES};
 use crate::os::layout::KERNEL_BASE;
@@ -21,6 +21,12 @@ const SPAN_SHIFT: u32 = 22;
 const PTES_PER_TABLE: usize = (PAGE_SIZE as u64 / PTE_SIZE_BYTES) as usize;
 /// The ASID the (single) process runs with.
 pub const PROCESS_ASID: u16 = 1;
+/// Marks a not-present leaf that holds a swap slot (RSW bit 8; V stays 0).
+const SWAPPED: u32 = 1 << 8;
+/// Where the slot number sits in a swapped leaf (the PPN field).
+const SLOT_SHIFT: u32 = 10;
+/// Swap slots a not-present leaf can name (22 bits: 16 GiB of 4 KiB pages).
+pub const MAX_SWAP_SLOTS: u64 = 1 << (32 - SLOT_SHIFT);
 
 /// No frame was free for a level-0 table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +45,7 @@ impl PageTables {
     /// [`KERNEL_BASE`]; `None` if RAM has no frame for the root table.
     pub fn new(ram: &mut PhysMem) -> Option<PageTables> {
         let root = ram.alloc_zeroed()?;
+        ram.set_owner(root, FrameOwner::PageTable);
         let tables = PageTables {
             root,
             leaf_tables: 0,
@@ -81,6 +88,7 @@ impl PageTables {
             Some(t) => t,
             None => {
                 let t = ram.alloc_zeroed().ok_or(OutOfFrames)?;
+                ram.set_owner(t, FrameOwner::PageTable);
                 self.leaf_tables += 1;
                 write_pte(
                     ram,
@@ -103,6 +111,69 @@ impl PageTables {
         let (paddr, pte) = self.leaf(ram, vaddr)?;
         write_pte(ram, paddr, Pte(0));
         ppn_frame(pte.ppn())
+    }
+
+    /// True if mapping `vaddr` needs a new level-0 table (one more frame).
+    pub fn needs_table(&self, ram: &PhysMem, vaddr: u32) -> bool {
+        self.table_of(ram, vaddr).is_none()
+    }
+
+    /// Makes the mapped page at `vaddr` not present, remembering swap `slot` in its leaf (or
+    /// leaving it empty, for a page a fault can rebuild); returns the frame it mapped.
+    pub fn swap_out(&mut self, ram: &mut PhysMem, vaddr: u32, slot: Option<u32>) -> Option<Frame> {
+        let (paddr, pte) = self.leaf(ram, vaddr)?;
+        let entry = slot.map_or(0, |s| {
+            debug_assert!(u64::from(s) < MAX_SWAP_SLOTS);
+            s << SLOT_SHIFT | SWAPPED
+        });
+        write_pte(ram, paddr, Pte(entry));
+        ppn_frame(pte.ppn())
+    }
+
+    /// The swap slot named by the not-present leaf of `vaddr`, if the page is in swap.
+    pub fn swap_slot(&self, ram: &PhysMem, vaddr: u32) -> Option<u32> {
+        let table = self.table_of(ram, vaddr)?;
+        let pte = read_pte(ram, self.pte_paddr(table, vaddr, 0));
+        (!pte.valid() && pte.0 & SWAPPED != 0).then_some(pte.0 >> SLOT_SHIFT)
+    }
+
+    /// Empties the not-present leaf of `vaddr` if it names a swap slot; returns the slot.
+    pub fn take_swap_slot(&mut self, ram: &mut PhysMem, vaddr: u32) -> Option<u32> {
+        let slot = self.swap_slot(ram, vaddr)?;
+        let table = self.table_of(ram, vaddr)?;
+        write_pte(ram, self.pte_paddr(table, vaddr, 0), Pte(0));
+        Some(slot)
+    }
+
+    /// Clears A in the leaf of `vaddr`; returns whether it was set (the clock hand's look).
+    pub fn take_accessed(&mut self, ram: &mut PhysMem, vaddr: u32) -> bool {
+        match self.leaf(ram, vaddr) {
+            Some((paddr, pte)) if pte.accessed() => {
+                write_pte(ram, paddr, Pte(pte.0 & !Pte::A));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The not-present user leaves in `[start, end)` that name a swap slot (for
+    /// `--show-maps`), read without side effects like [`PageTables::user_leaves`].
+    pub fn swapped_pages(&self, ram: &PhysMem, start: u32, end: u64) -> u32 {
+        let end = end.min(u64::from(KERNEL_BASE));
+        let mut count = 0;
+        let mut page = u64::from(start);
+        while page < end {
+            let vaddr = page as u32;
+            match self.table_of(ram, vaddr) {
+                Some(_) => {
+                    count += u32::from(self.swap_slot(ram, vaddr).is_some());
+                    page += u64::from(PAGE_SIZE);
+                }
+                // No level-0 table: nothing in this 4 MiB span.
+                None => page = ((page >> SPAN_SHIFT) + 1) << SPAN_SHIFT,
+            }
+        }
+        count
     }
 
     /// Sets A and D in the leaf of `vaddr`, if mapped (the kernel wrote the page on the

@@ -4,11 +4,13 @@
 use crate::hart::trap::AccessKind;
 use crate::mem::access::Memory;
 use crate::mem::phys::PAGE_SIZE;
+use crate::mem::swap::SwapSlot;
 use crate::mmu::pagemap::Perms;
 use crate::os::layout::{
     page_ceil, page_floor, Region, KERNEL_BASE, NULL_PAGE_END, STACK_GUARD_GAP, STACK_TOP,
 };
 use crate::os::loader::{ElfImage, Segment};
+use crate::os::pager::Pager;
 use crate::os::uaccess::{BadUserAddr, UserMemory};
 
 /// What backs a region's pages on first touch.
@@ -104,6 +106,10 @@ impl FaultCause {
 pub struct PagingStats {
     /// Pages mapped on first touch (zero-filled or copied from the ELF), per region index.
     pub minor_faults: [u64; Region::COUNT],
+    /// Pages read back from swap, per region index.
+    pub major_faults: [u64; Region::COUNT],
+    /// Kernel cycles spent on page faults and swap transfers.
+    pub paging_cycles: u64,
 }
 
 /// Linux `mmap` flags and protections used by the anonymous-mapping subset.
@@ -136,6 +142,8 @@ pub struct Process {
     stack_limit: u32,
     /// Paging counters.
     pub paging: PagingStats,
+    /// Page replacement and swap (DESIGN.md §6).
+    pub pager: Pager,
 }
 
 impl Process {
@@ -204,6 +212,7 @@ impl Process {
             brk: brk_start,
             stack_limit,
             paging: PagingStats::default(),
+            pager: Pager::default(),
         }
     }
 
@@ -274,37 +283,77 @@ impl Process {
         self.map_page(mem, vaddr, &vma)
     }
 
-    /// Allocates, fills and maps the page holding `vaddr` in `vma`.
+    /// Allocates, fills and maps the page holding `vaddr` in `vma`: from its swap slot if the
+    /// pager evicted it (a major fault), else zero-filled or from the ELF (a minor fault).
     fn map_page(&mut self, mem: &mut Memory, vaddr: u32, vma: &Vma) -> Result<(), FaultCause> {
         let page = page_floor(vaddr);
-        let frame = mem.ram.alloc_zeroed().ok_or(FaultCause::OutOfMemory)?;
-        if vma.backing == Backing::Image {
-            let bytes = mem.ram.frame_mut(frame);
-            for seg in &self.image.segments {
-                copy_segment_part(seg, page, bytes);
+        let slot = mem.swap_slot(page).map(SwapSlot);
+        let frame = self.pager.alloc_frame(mem)?;
+        // The page's level-0 table, if new, needs a frame too: free one now (evicting cannot
+        // take `frame`, which is not a user page yet).
+        if mem.needs_page_table(page) {
+            if let Err(e) = self.pager.reserve(mem, 1) {
+                mem.ram.free(frame);
+                return Err(e);
             }
+        }
+        match slot {
+            Some(slot) => self.pager.swap_in(mem, slot, frame),
+            None if vma.backing == Backing::Image => {
+                let bytes = mem.ram.frame_mut(frame);
+                for seg in &self.image.segments {
+                    copy_segment_part(seg, page, bytes);
+                }
+            }
+            None => {}
         }
         if mem
             .map_user_page(page, frame, vma.perms, vma.region)
             .is_err()
         {
-            // No frame for the page's level-0 table.
+            // No frame for the page's level-0 table (reserved above: cannot happen).
             mem.ram.free(frame);
             return Err(FaultCause::OutOfMemory);
         }
-        self.paging.minor_faults[vma.region as usize] += 1;
+        self.pager.page_mapped(mem, frame, slot);
+        let counter = if slot.is_some() {
+            &mut self.paging.major_faults
+        } else {
+            &mut self.paging.minor_faults
+        };
+        counter[vma.region as usize] += 1;
         Ok(())
     }
 
-    /// Unmaps every page in `[start, end)` and frees the frames.
-    fn unmap_range(mem: &mut Memory, start: u32, end: u64) {
+    /// Unmaps every page in `[start, end)`, freeing the frames and swap slots.
+    fn unmap_range(pager: &mut Pager, mem: &mut Memory, start: u32, end: u64) {
         let mut page = start as u64;
         while page < end {
             if let Some(frame) = mem.unmap_user_page(page as u32) {
+                pager.page_unmapped(frame);
                 mem.ram.free(frame);
+            } else if let Some(slot) = mem.take_swap_slot(page as u32) {
+                pager.slot_discarded(SwapSlot(slot));
             }
             page += PAGE_SIZE as u64;
         }
+    }
+
+    /// True if growing the reserved address space by `pages` would pass the commit limit
+    /// (RAM plus swap): like Linux's heuristic overcommit, an allocation that could never be
+    /// backed is refused up front, so `malloc` returns NULL instead of the process being
+    /// killed later. The stack is not counted (it is reserved up to its limit but rarely used).
+    fn exceeds_commit(&self, pages: u64) -> bool {
+        let Some(limit) = self.pager.commit_limit_pages() else {
+            return false;
+        };
+        let reserved: u64 = self
+            .vmas
+            .iter()
+            .filter(|v| v.region != Region::Stack)
+            .map(|v| (v.end - u64::from(v.start)) / u64::from(PAGE_SIZE))
+            .sum();
+        reserved + pages > limit
     }
 
     // ---- brk ----
@@ -324,11 +373,11 @@ impl Process {
                 self.vmas.iter().any(|v| {
                     v.region != Region::Heap && (v.start as u64) < new_end && v.end > old_end
                 }) || new_end > self.stack_limit.saturating_sub(STACK_GUARD_GAP) as u64;
-            if collides {
+            if collides || self.exceeds_commit((new_end - old_end) / u64::from(PAGE_SIZE)) {
                 return self.brk;
             }
         } else if new_end < old_end {
-            Self::unmap_range(mem, new_end as u32, old_end);
+            Self::unmap_range(&mut self.pager, mem, new_end as u32, old_end);
         }
         self.brk = addr;
         self.vmas.retain(|v| v.region != Region::Heap);
@@ -374,7 +423,7 @@ impl Process {
             }
             top = top.min(v.start as u64);
         }
-        if top < len || top - len < floor {
+        if top < len || top - len < floor || self.exceeds_commit(len / u64::from(PAGE_SIZE)) {
             return -errno::ENOMEM;
         }
         let start = (top - len) as u32;
@@ -419,7 +468,7 @@ impl Process {
                 });
             }
             let cut_start = (v.start as u64).max(start) as u32;
-            Self::unmap_range(mem, cut_start, v.end.min(end));
+            Self::unmap_range(&mut self.pager, mem, cut_start, v.end.min(end));
         }
         kept.sort_by_key(|v| v.start);
         self.vmas = kept;
@@ -569,7 +618,10 @@ impl KernelAccess<'_> {
             return Err(BadUserAddr(vaddr));
         }
         let frame = match self.mem.user_frame(vaddr) {
-            Some(frame) => frame,
+            Some(frame) => {
+                self.mem.note_reference(frame);
+                frame
+            }
             None => {
                 self.process
                     .map_page(self.mem, vaddr, &vma)
@@ -1126,9 +1178,13 @@ mod tests {
     #[test]
     fn out_of_frames_is_out_of_memory() {
         // Two frames for data, two for the page tables (the root and the stack's table).
+        // The pages are stored to (dirty): without swap they cannot be evicted (a clean one
+        // could be dropped and rebuilt by the next fault).
         let (mut p, mut mem) = setup_with(DEFAULT_STACK_LIMIT, 4 * PAGE as u64);
-        touch(&mut p, &mut mem, STACK_TOP - 1).unwrap();
-        touch(&mut p, &mut mem, STACK_TOP - 1 - PAGE).unwrap();
+        for page in [STACK_TOP - 1, STACK_TOP - 1 - PAGE] {
+            touch(&mut p, &mut mem, page).unwrap();
+            mem.user_page_written(page);
+        }
         assert_eq!(
             touch(&mut p, &mut mem, STACK_TOP - 1 - 2 * PAGE),
             Err(FaultCause::OutOfMemory)
