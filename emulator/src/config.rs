@@ -15,6 +15,10 @@
 //! itlb = "32:32"             # ENTRIES[:WAYS] (or a number: fully associative)
 //! dtlb = "32:32"
 //! ptw-through-cache = true
+//! forwarding = true          # the pipeline model (timing = "tlb" or "full")
+//! bp = "static-not-taken"    # static-not-taken | btfn | bimodal:ENTRIES
+//! mul-latency = 3
+//! div-latency = 34
 //!
 //! [caches]                   # the all-level settings, then one table per level
 //! ram-latency = 200
@@ -43,6 +47,7 @@ use crate::mem::cache_config::{
 };
 use crate::mmu::tlb::TlbConfig;
 use crate::os::layout::DEFAULT_STACK_LIMIT;
+use crate::timing::{Forwarding, PipelineConfig};
 
 /// Default simulated RAM (DESIGN.md §6).
 pub const DEFAULT_RAM_BYTES: u64 = 128 << 20;
@@ -74,17 +79,21 @@ pub struct Config {
     pub caches: HierarchyConfig,
     /// Page-table-walk PTE reads go through the data cache hierarchy (DESIGN.md §4; default on).
     pub ptw_through_cache: bool,
+    /// The pipeline timing model (used when `timing` models it).
+    pub pipeline: PipelineConfig,
 }
 
 /// How much of the machine is modelled on every access.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TimingMode {
-    /// Translation through the real page tables, but no TLB or cache model: fastest.
+    /// Translation through the real page tables, but no TLB, cache or pipeline model:
+    /// fastest; every instruction costs one cycle (plus kernel time).
     Functional,
-    /// TLBs modelled (hits, misses, walks), no caches.
+    /// TLBs modelled (hits, misses, walks) and the pipeline; no caches (every access hits in
+    /// one cycle, a PTE read costs the RAM latency).
     Tlb,
-    /// TLBs and the whole cache hierarchy (the default).
+    /// TLBs, the whole cache hierarchy and the pipeline (the default).
     #[default]
     Full,
 }
@@ -106,6 +115,10 @@ impl TimingMode {
     /// Caches are modelled and counted.
     pub fn models_caches(self) -> bool {
         matches!(self, TimingMode::Full)
+    }
+    /// The pipeline timing model runs (hazards, branch prediction, memory stalls).
+    pub fn models_pipeline(self) -> bool {
+        !matches!(self, TimingMode::Functional)
     }
 }
 
@@ -146,6 +159,7 @@ impl Default for Config {
                 ..HierarchyConfig::default()
             },
             ptw_through_cache: true,
+            pipeline: PipelineConfig::default(),
         }
     }
 }
@@ -178,6 +192,7 @@ impl Config {
             return Err(Error::Config("clock-hz must be positive".into()));
         }
         self.caches.validate()?;
+        self.pipeline.validate().map_err(Error::Config)?;
         Ok(())
     }
 }
@@ -240,6 +255,11 @@ impl Config {
         writeln!(out, "itlb = \"{}\"", self.itlb)?;
         writeln!(out, "dtlb = \"{}\"", self.dtlb)?;
         writeln!(out, "ptw-through-cache = {}", self.ptw_through_cache)?;
+        let p = &self.pipeline;
+        writeln!(out, "forwarding = {}", p.forwarding == Forwarding::On)?;
+        writeln!(out, "bp = \"{}\"", p.predictor)?;
+        writeln!(out, "mul-latency = {}", p.mul_latency_cycles)?;
+        writeln!(out, "div-latency = {}", p.div_latency_cycles)?;
         let c = &self.caches;
         writeln!(out, "\n[caches]")?;
         writeln!(out, "ram-latency = {}", c.ram_latency_cycles)?;
@@ -398,6 +418,10 @@ struct FileConfig {
     itlb: Option<Text>,
     dtlb: Option<Text>,
     ptw_through_cache: Option<bool>,
+    forwarding: Option<bool>,
+    bp: Option<Text>,
+    mul_latency: Option<u32>,
+    div_latency: Option<u32>,
     caches: Option<CachesFile>,
 }
 
@@ -500,6 +524,18 @@ impl FileConfig {
         }
         if let Some(b) = self.ptw_through_cache {
             c.ptw_through_cache = b;
+        }
+        if let Some(b) = self.forwarding {
+            c.pipeline.forwarding = if b { Forwarding::On } else { Forwarding::Off };
+        }
+        if let Some(t) = self.bp {
+            c.pipeline.predictor = t.parse().map_err(|w| at("bp", w))?;
+        }
+        if let Some(n) = self.mul_latency {
+            c.pipeline.mul_latency_cycles = n;
+        }
+        if let Some(n) = self.div_latency {
+            c.pipeline.div_latency_cycles = n;
         }
         if let Some(caches) = self.caches {
             caches.apply(&mut c.caches, at)?;
