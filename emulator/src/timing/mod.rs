@@ -462,3 +462,6 @@ impl CpiStack {
         self.components().iter().map(|(_, c)| c).sum()
     }
 }
+
+#[cfg(test)]
+mod tests;
