@@ -13,4 +13,5 @@ mod disasm;
 mod faults;
 mod guests;
 mod maps;
+mod timing;
 mod tlb;
