@@ -63,7 +63,11 @@ fn modes() -> Vec<(&'static str, Config, Pipeline)> {
     dynamic.pipeline.predictor = PredictorKind::Bimodal { entries: 4096 };
     dynamic.pipeline.forwarding = Forwarding::Off;
     vec![
-        ("functional", with(TimingMode::Functional, false), Pipeline::Off),
+        (
+            "functional",
+            with(TimingMode::Functional, false),
+            Pipeline::Off,
+        ),
         ("+tlb", with(TimingMode::Tlb, false), Pipeline::Off),
         ("+caches", with(TimingMode::Full, false), Pipeline::Off),
         ("+caches+3C", with(TimingMode::Full, true), Pipeline::Off),

@@ -2,9 +2,10 @@
 //! instruction alone, and a bimodal table of 2-bit saturating counters indexed by pc.
 
 /// Which predictor guesses conditional branches (`--bp`); serialized as its `--bp` text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PredictorKind {
     /// Every branch is predicted not taken (fetch simply goes on).
+    #[default]
     StaticNotTaken,
     /// Backward taken, forward not taken (loops close with backward branches).
     Btfn,
@@ -32,12 +33,6 @@ impl PredictorKind {
             // A zero offset (a branch to itself) loops: backward.
             PredictorKind::Btfn => offset <= 0,
         }
-    }
-}
-
-impl Default for PredictorKind {
-    fn default() -> Self {
-        PredictorKind::StaticNotTaken
     }
 }
 
