@@ -13,7 +13,7 @@
 //! | mul / div | latency − 1 (EX is busy, nothing overlaps; defaults [`DEFAULT_MUL_LATENCY_CYCLES`], [`DEFAULT_DIV_LATENCY_CYCLES`]) |
 //!
 //! Memory stalls are counted by [`Memory`](crate::mem::access::Memory) (see
-//! [`CpiStack::of`]): each fetch or data access costs the latencies on its path in the cache
+//! [`Hart::cpi_stack`](crate::hart::Hart::cpi_stack)): each fetch or data access costs the latencies on its path in the cache
 //! hierarchy, of which IF or MEM covers one cycle; TLB-miss walks cost all their PTE reads'
 //! cycles; page faults cost kernel time.
 //!
