@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use rvscope::config::TimingMode;
 use rvscope::os::files::{Files, StdStream};
+use rvscope::timing::{Forwarding, PredictorKind};
 use rvscope::{Config, Machine, Outcome};
 
 const RUNS: usize = 3;
@@ -44,9 +45,12 @@ fn best_of<T>(mut f: impl FnMut() -> T) -> (Duration, T) {
     best.expect("RUNS > 0")
 }
 
-/// The modes measured: functional (page tables, no models), TLBs only, and the full default
-/// hierarchy with and without the 3C classification.
-fn modes() -> Vec<(&'static str, Config)> {
+/// The modes measured: functional (page tables, no models), TLBs only, the full default
+/// hierarchy with and without the 3C classification, and the pipeline timing model on top of the
+/// full hierarchy (with the default static predictor, and with a bimodal one and no forwarding,
+/// which walk each block run). The first rows drop the pipeline the timing mode would build,
+/// so each row adds one model to the one above.
+fn modes() -> Vec<(&'static str, Config, Pipeline)> {
     let with = |timing, classify| {
         let mut c = Config {
             timing,
@@ -55,15 +59,31 @@ fn modes() -> Vec<(&'static str, Config)> {
         c.caches.classify_misses = classify;
         c
     };
+    let mut dynamic = with(TimingMode::Full, false);
+    dynamic.pipeline.predictor = PredictorKind::Bimodal { entries: 4096 };
+    dynamic.pipeline.forwarding = Forwarding::Off;
     vec![
-        ("functional", with(TimingMode::Functional, false)),
-        ("+tlb", with(TimingMode::Tlb, false)),
-        ("+caches", with(TimingMode::Full, false)),
-        ("+caches+3C", with(TimingMode::Full, true)),
+        (
+            "functional",
+            with(TimingMode::Functional, false),
+            Pipeline::Off,
+        ),
+        ("+tlb", with(TimingMode::Tlb, false), Pipeline::Off),
+        ("+caches", with(TimingMode::Full, false), Pipeline::Off),
+        ("+caches+3C", with(TimingMode::Full, true), Pipeline::Off),
+        ("+timing", with(TimingMode::Full, false), Pipeline::On),
+        ("+timing bimodal nofwd", dynamic, Pipeline::On),
     ]
 }
 
-fn rvscope_run(config: &Config, elf: &Path, args: &[&str]) -> u64 {
+/// Whether a row keeps the pipeline model its timing mode builds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pipeline {
+    On,
+    Off,
+}
+
+fn rvscope_run(config: &Config, pipeline: Pipeline, elf: &Path, args: &[&str]) -> u64 {
     let mut argv = vec![elf.display().to_string()];
     argv.extend(args.iter().map(|s| s.to_string()));
     let mut m = Machine::new(
@@ -73,6 +93,9 @@ fn rvscope_run(config: &Config, elf: &Path, args: &[&str]) -> u64 {
         Files::new(None, StdStream::Null, StdStream::Null, StdStream::Null).expect("null stdio"),
     )
     .expect("loading the workload");
+    if pipeline == Pipeline::Off {
+        m.hart.pipeline = None;
+    }
     let outcome = m.run();
     assert_eq!(outcome, Outcome::Exited(0), "workload failed");
     m.hart.instret
@@ -94,7 +117,7 @@ fn main() {
     let dir = build_guests();
     println!("rvscope throughput (best of {RUNS} runs per mode)");
     println!(
-        "{:<24} {:<11} {:>12} {:>9} {:>9} {:>11} {:>12}",
+        "{:<24} {:<22} {:>12} {:>9} {:>9} {:>11} {:>12}",
         "workload", "mode", "instructions", "seconds", "MIPS", "vs functnl", "vs qemu"
     );
     // Each workload runs long enough (10^8 instructions or more) that start-up costs vanish.
@@ -110,8 +133,8 @@ fn main() {
         }
         let (qemu_took, qemu_ok) = best_of(|| qemu_run(&elf, &args));
         let mut functional = None;
-        for (mode, config) in modes() {
-            let (took, insns) = best_of(|| rvscope_run(&config, &elf, &args));
+        for (mode, config, pipeline) in modes() {
+            let (took, insns) = best_of(|| rvscope_run(&config, pipeline, &elf, &args));
             let secs = took.as_secs_f64();
             let mips = insns as f64 / secs / 1e6;
             let base = *functional.get_or_insert(secs);
@@ -121,7 +144,7 @@ fn main() {
                 "n/a".to_owned()
             };
             println!(
-                "{name:<24} {mode:<11} {insns:>12} {secs:>9.3} {mips:>9.1} {:>10.2}x {vs_qemu:>12}",
+                "{name:<24} {mode:<22} {insns:>12} {secs:>9.3} {mips:>9.1} {:>10.2}x {vs_qemu:>12}",
                 secs / base
             );
         }

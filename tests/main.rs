@@ -14,4 +14,5 @@ mod faults;
 mod guests;
 mod maps;
 mod swap;
+mod timing;
 mod tlb;

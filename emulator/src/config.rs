@@ -18,6 +18,10 @@
 //! swap = "512M"              # size: "0" (no swap).."16G"
 //! swap-latency = 100000      # cycles per page moved in or out
 //! page-policy = "clock"      # clock | fifo | lru
+//! forwarding = true          # the pipeline model (timing = "tlb" or "full")
+//! bp = "static-not-taken"    # static-not-taken | btfn | bimodal:ENTRIES
+//! mul-latency = 3
+//! div-latency = 34
 //!
 //! [caches]                   # the all-level settings, then one table per level
 //! ram-latency = 200
@@ -48,6 +52,7 @@ use crate::mmu::tlb::TlbConfig;
 use crate::os::layout::DEFAULT_STACK_LIMIT;
 use crate::os::pager::{PagePolicy, PagingConfig};
 use crate::os::pagetable::MAX_SWAP_SLOTS;
+use crate::timing::{Forwarding, PipelineConfig};
 
 /// Default simulated RAM (DESIGN.md §6).
 pub const DEFAULT_RAM_BYTES: u64 = 128 << 20;
@@ -81,17 +86,21 @@ pub struct Config {
     pub ptw_through_cache: bool,
     /// Swap and page replacement (DESIGN.md §6).
     pub paging: PagingConfig,
+    /// The pipeline timing model (used when `timing` models it).
+    pub pipeline: PipelineConfig,
 }
 
 /// How much of the machine is modelled on every access.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TimingMode {
-    /// Translation through the real page tables, but no TLB or cache model: fastest.
+    /// Translation through the real page tables, but no TLB, cache or pipeline model:
+    /// fastest; every instruction costs one cycle (plus kernel time).
     Functional,
-    /// TLBs modelled (hits, misses, walks), no caches.
+    /// TLBs modelled (hits, misses, walks) and the pipeline; no caches (every access hits in
+    /// one cycle, a PTE read costs the RAM latency).
     Tlb,
-    /// TLBs and the whole cache hierarchy (the default).
+    /// TLBs, the whole cache hierarchy and the pipeline (the default).
     #[default]
     Full,
 }
@@ -113,6 +122,10 @@ impl TimingMode {
     /// Caches are modelled and counted.
     pub fn models_caches(self) -> bool {
         matches!(self, TimingMode::Full)
+    }
+    /// The pipeline timing model runs (hazards, branch prediction, memory stalls).
+    pub fn models_pipeline(self) -> bool {
+        !matches!(self, TimingMode::Functional)
     }
 }
 
@@ -154,6 +167,7 @@ impl Default for Config {
             },
             ptw_through_cache: true,
             paging: PagingConfig::default(),
+            pipeline: PipelineConfig::default(),
         }
     }
 }
@@ -193,6 +207,7 @@ impl Config {
             return Err(Error::Config("clock-hz must be positive".into()));
         }
         self.caches.validate()?;
+        self.pipeline.validate().map_err(Error::Config)?;
         Ok(())
     }
 }
@@ -262,6 +277,11 @@ impl Config {
             int_value(self.paging.swap_latency_cycles)
         )?;
         writeln!(out, "page-policy = \"{}\"", self.paging.policy)?;
+        let p = &self.pipeline;
+        writeln!(out, "forwarding = {}", p.forwarding == Forwarding::On)?;
+        writeln!(out, "bp = \"{}\"", p.predictor)?;
+        writeln!(out, "mul-latency = {}", p.mul_latency_cycles)?;
+        writeln!(out, "div-latency = {}", p.div_latency_cycles)?;
         let c = &self.caches;
         writeln!(out, "\n[caches]")?;
         writeln!(out, "ram-latency = {}", c.ram_latency_cycles)?;
@@ -423,6 +443,10 @@ struct FileConfig {
     swap: Option<Text>,
     swap_latency: Option<Text>,
     page_policy: Option<Text>,
+    forwarding: Option<bool>,
+    bp: Option<Text>,
+    mul_latency: Option<u32>,
+    div_latency: Option<u32>,
     caches: Option<CachesFile>,
 }
 
@@ -534,6 +558,18 @@ impl FileConfig {
         }
         if let Some(t) = self.page_policy {
             c.paging.policy = t.parse::<PagePolicy>().map_err(|w| at("page-policy", w))?;
+        }
+        if let Some(b) = self.forwarding {
+            c.pipeline.forwarding = if b { Forwarding::On } else { Forwarding::Off };
+        }
+        if let Some(t) = self.bp {
+            c.pipeline.predictor = t.parse().map_err(|w| at("bp", w))?;
+        }
+        if let Some(n) = self.mul_latency {
+            c.pipeline.mul_latency_cycles = n;
+        }
+        if let Some(n) = self.div_latency {
+            c.pipeline.div_latency_cycles = n;
         }
         if let Some(caches) = self.caches {
             caches.apply(&mut c.caches, at)?;

@@ -19,6 +19,7 @@ pub mod mem;
 pub mod mmu;
 pub mod os;
 pub mod stats;
+pub mod timing;
 pub mod trace;
 
 pub use config::Config;

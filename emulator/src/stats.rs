@@ -19,6 +19,7 @@ use crate::mem::hierarchy::HierarchyStats;
 use crate::mem::phys::PAGE_SIZE;
 use crate::mmu::model::{TlbModel, WalkStats};
 use crate::os::layout::Region;
+use crate::timing::{CpiStack, PipelineConfig};
 
 /// Version tag of the JSON statistics.
 pub const STATS_SCHEMA: &str = "rvscope-stats/1";
@@ -116,8 +117,20 @@ pub struct MmuReport {
     pub walks: WalkStats,
 }
 
-/// All statistics of a run.
+/// The pipeline model's settings and counts (absent in the functional timing mode).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PipelineReport {
+    /// Settings.
+    #[serde(flatten)]
+    pub config: PipelineConfig,
+    /// Conditional branches retired.
+    pub branches: u64,
+    /// Of which mispredicted.
+    pub mispredictions: u64,
+}
+
+/// All statistics of a run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Stats {
     /// Schema version, [`STATS_SCHEMA`].
     pub schema: &'static str,
@@ -127,10 +140,17 @@ pub struct Stats {
     pub exit: ExitInfo,
     /// Instructions retired.
     pub instructions: u64,
-    /// Cycles (functional model: one per instruction plus kernel time).
+    /// Cycles (functional model: one per instruction plus kernel time); the sum of
+    /// `cpi_stack`.
     pub cycles: u64,
+    /// Cycles per instruction.
+    pub cpi: f64,
+    /// Cycles per component (see `timing/mod.rs` for the rules); they sum to `cycles`.
+    pub cpi_stack: CpiStack,
     /// Timing model in use.
     pub timing: &'static str,
+    /// The pipeline model (absent in the functional timing mode).
+    pub pipeline: Option<PipelineReport>,
     /// Retired instructions per class.
     pub instruction_mix: BTreeMap<&'static str, u64>,
     /// Loads in total (LR and AMO reads included).
@@ -241,13 +261,27 @@ impl Stats {
             },
         };
         let mem = &core.mem;
+        let cpi_stack = core.hart.cpi_stack(mem);
+        let cycles = cpi_stack.total();
+        let instructions = core.hart.instret;
         Stats {
             schema: STATS_SCHEMA,
             machine,
             exit,
-            instructions: core.hart.instret,
-            cycles: core.hart.cycles(),
+            instructions,
+            cycles,
+            cpi: if instructions == 0 {
+                0.0
+            } else {
+                cycles as f64 / instructions as f64
+            },
+            cpi_stack,
             timing: config.timing.name(),
+            pipeline: core.hart.pipeline.as_ref().map(|p| PipelineReport {
+                config: *p.config(),
+                branches: mix[InsnClass::Branch as usize],
+                mispredictions: p.hazards().mispredictions,
+            }),
             instruction_mix,
             loads: mem.counts.loads.iter().sum(),
             stores: mem.counts.stores.iter().sum(),
@@ -272,11 +306,19 @@ impl Stats {
         let mut s = String::new();
         let _ = writeln!(s, "== rvscope statistics ==");
         let _ = writeln!(s, "instructions  {:>14}", self.instructions);
-        let _ = writeln!(
-            s,
-            "cycles        {:>14}   ({} model)",
-            self.cycles, self.timing
-        );
+        match self.timing {
+            "functional" => {
+                let _ = writeln!(
+                    s,
+                    "cycles        {:>14}   (functional model: 1 per instruction + kernel time)",
+                    self.cycles
+                );
+            }
+            timing => {
+                let _ = writeln!(s, "cycles        {:>14}   ({timing} model)", self.cycles);
+            }
+        }
+        let _ = writeln!(s, "CPI           {:>14.3}", self.cpi);
         let bare = self.machine == "bare";
         if bare {
             let _ = writeln!(s, "loads         {:>14}", self.loads);
@@ -301,11 +343,61 @@ impl Stats {
                 );
             }
         }
+        self.cpi_text(&mut s);
         if !bare {
             self.regions_text(&mut s);
         }
         self.models_text(&mut s);
         s
+    }
+
+    /// The CPI stack (and the predictor's figures).
+    fn cpi_text(&self, s: &mut String) {
+        let _ = writeln!(s, "-- CPI stack --");
+        let _ = writeln!(
+            s,
+            "  {:<12} {:>14} {:>8} {:>7}",
+            "component", "cycles", "CPI", "share"
+        );
+        let per_insn = |c: u64| {
+            if self.instructions == 0 {
+                0.0
+            } else {
+                c as f64 / self.instructions as f64
+            }
+        };
+        for (name, c) in self.cpi_stack.components() {
+            let _ = writeln!(
+                s,
+                "  {name:<12} {c:>14} {:>8.3} {:>6.1}%",
+                per_insn(c),
+                percent(c, self.cycles)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "  {:<12} {:>14} {:>8.3} {:>6.1}%",
+            "total",
+            self.cycles,
+            self.cpi,
+            percent(self.cycles, self.cycles)
+        );
+        if let Some(p) = &self.pipeline {
+            let forwarding = match p.config.forwarding {
+                crate::timing::Forwarding::On => "on",
+                crate::timing::Forwarding::Off => "off",
+            };
+            let _ = writeln!(
+                s,
+                "  predictor {}: {} of {} branches mispredicted ({:.2}%); forwarding {forwarding}; mul {} / div {} cycles",
+                p.config.predictor,
+                p.mispredictions,
+                p.branches,
+                percent(p.mispredictions, p.branches),
+                p.config.mul_latency_cycles,
+                p.config.div_latency_cycles
+            );
+        }
     }
 
     /// The per-region table and the resident-set line (process runs).

@@ -18,6 +18,7 @@ use rvscope::mem::cache_config::{
 use rvscope::mem::replacement::Policy;
 use rvscope::mmu::tlb::TlbConfig;
 use rvscope::os::pager::PagePolicy;
+use rvscope::timing::{Forwarding, PredictorKind};
 use rvscope::{Config, Error};
 
 use super::ShowArgs;
@@ -67,6 +68,18 @@ pub struct ConfigArgs {
     /// Which user page to evict when RAM is full: clock (default), fifo or lru (exact, slower).
     #[arg(long, value_name = "POLICY")]
     pub page_policy: Option<PagePolicy>,
+    /// No forwarding paths in the pipeline model: every read-after-write hazard stalls.
+    #[arg(long)]
+    pub no_forwarding: bool,
+    /// Branch predictor: static-not-taken (default), btfn or bimodal:ENTRIES.
+    #[arg(long, value_name = "PREDICTOR")]
+    pub bp: Option<PredictorKind>,
+    /// Multiply latency in cycles (default 3).
+    #[arg(long, value_name = "CYCLES")]
+    pub mul_latency: Option<u32>,
+    /// Divide/remainder latency in cycles (default 34).
+    #[arg(long, value_name = "CYCLES")]
+    pub div_latency: Option<u32>,
     /// The cache hierarchy.
     #[command(flatten)]
     pub caches: CacheArgs,
@@ -234,6 +247,18 @@ impl ConfigArgs {
         }
         if let Some(p) = self.page_policy {
             config.paging.policy = p;
+        }
+        if self.no_forwarding {
+            config.pipeline.forwarding = Forwarding::Off;
+        }
+        if let Some(p) = self.bp {
+            config.pipeline.predictor = p;
+        }
+        if let Some(n) = self.mul_latency {
+            config.pipeline.mul_latency_cycles = n;
+        }
+        if let Some(n) = self.div_latency {
+            config.pipeline.div_latency_cycles = n;
         }
         self.caches.apply(&mut config.caches)
     }

@@ -285,7 +285,7 @@ impl Hart {
         raw: u32,
         mem: &mut Memory,
     ) -> Result<(), Exception> {
-        let counters = self.counters();
+        let counters = self.counters(mem);
         let old = self
             .csrs
             .access(csr, op, self.mode, counters)

@@ -7,6 +7,7 @@ pub mod privileged;
 pub mod trap;
 
 use crate::mem::access::Memory;
+use crate::timing::{CpiStack, Pipeline};
 use privileged::{Counters, Csrs, PrivMode};
 use trap::Exception;
 
@@ -18,10 +19,11 @@ pub struct Hart {
     pub pc: u32,
     /// Instructions retired (`instret`).
     pub instret: u64,
-    /// Cycles spent outside the instructions' own cost (kernel time: page faults, syscalls).
-    /// Until the timing model lands every instruction costs one cycle, so
-    /// `cycle = instret + kernel_cycles`.
+    /// Cycles spent in the kernel on the program's behalf (page faults).
     pub kernel_cycles: u64,
+    /// The pipeline timing model (`None` in the functional timing mode, where every
+    /// instruction costs one cycle: `cycle = instret + kernel_cycles`).
+    pub pipeline: Option<Box<Pipeline>>,
     /// Address reserved by the last LR.W, if still held.
     pub reservation: Option<u32>,
     /// Simulated core clock (Hz), to derive the `time` CSR.
@@ -43,6 +45,7 @@ impl Hart {
             pc,
             instret: 0,
             kernel_cycles: 0,
+            pipeline: None,
             reservation: None,
             clock_hz,
             mode: PrivMode::User,
@@ -58,12 +61,13 @@ impl Hart {
         }
     }
 
-    /// The counters as the CSRs see them.
-    pub fn counters(&self) -> Counters {
+    /// The counters as the CSRs see them (exact at block boundaries, where CSR instructions
+    /// and system calls run).
+    pub fn counters(&self, mem: &Memory) -> Counters {
         Counters {
-            cycle: self.cycles(),
+            cycle: self.cycles(mem),
             instret: self.instret,
-            time: self.time(),
+            time: self.time(mem),
         }
     }
 
@@ -105,14 +109,38 @@ impl Hart {
         mem.set_context(self.csrs.mmu_context(mode));
     }
 
-    /// The `cycle` counter.
-    pub fn cycles(&self) -> u64 {
-        self.instret + self.kernel_cycles
+    /// Where the cycles so far went; its total is the `cycle` counter. Exact at block
+    /// boundaries (the pipeline counts a block run when it leaves the block).
+    pub fn cpi_stack(&self, mem: &Memory) -> CpiStack {
+        let hazards = self
+            .pipeline
+            .as_ref()
+            .map(|p| p.hazards())
+            .unwrap_or_default();
+        let [icache, dcache, tlb] = mem.stall_cycles();
+        CpiStack {
+            base: self.instret,
+            branch: hazards.branch,
+            load_use: hazards.load_use,
+            mul_div: hazards.mul_div,
+            icache,
+            dcache,
+            tlb,
+            page_faults: self.kernel_cycles,
+            swap: 0,
+        }
+    }
+
+    /// The `cycle` counter: one per instruction, plus pipeline, memory and kernel stalls.
+    pub fn cycles(&self, mem: &Memory) -> u64 {
+        let pipeline = self.pipeline.as_ref().map_or(0, |p| p.stall_cycles());
+        let [icache, dcache, tlb] = mem.stall_cycles();
+        self.instret + self.kernel_cycles + pipeline + icache + dcache + tlb
     }
 
     /// The `time` counter (ticks of [`TIMEBASE_HZ`]).
-    pub fn time(&self) -> u64 {
-        (self.cycles() as u128 * TIMEBASE_HZ as u128 / self.clock_hz.max(1) as u128) as u64
+    pub fn time(&self, mem: &Memory) -> u64 {
+        (self.cycles(mem) as u128 * TIMEBASE_HZ as u128 / self.clock_hz.max(1) as u128) as u64
     }
 
     /// Register `r`.

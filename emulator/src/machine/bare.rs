@@ -13,7 +13,7 @@ use std::path::Path;
 
 use super::htif::{Htif, HtifEffect};
 use super::interp::{Core, Stop};
-use super::{models, Outcome};
+use super::{models, pipeline_model, Outcome};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::hart::Hart;
@@ -79,6 +79,7 @@ impl BareMachine {
         let mut mem = Memory::bare(ram);
         let (tlbs, caches) = models(config)?;
         mem.set_models(tlbs, caches, config.ptw_through_cache);
+        mem.set_uncached_pte_read_cycles(config.caches.ram_latency_cycles.into());
         let word = |mem: &Memory, paddr: u32| -> u64 {
             let off = (paddr - RAM_BASE) as usize;
             u64::from_le_bytes(mem.ram.bytes()[off..off + 8].try_into().expect("8 bytes"))
@@ -94,7 +95,8 @@ impl BareMachine {
         let first = fromhost.map_or(tohost, |f| f.min(tohost));
         let last = fromhost.map_or(tohost, |f| f.max(tohost));
         mem.watch_writes(first, last - first + 8);
-        let hart = Hart::new_machine(image.entry, config.clock_hz);
+        let mut hart = Hart::new_machine(image.entry, config.clock_hz);
+        hart.pipeline = pipeline_model(config);
         Ok(BareMachine {
             core: Core::new(hart, mem, config.max_insns),
             htif,

@@ -117,7 +117,12 @@ impl Core {
             let slot = match blocks.find(pc) {
                 Some(slot) => slot,
                 None => match blocks.block_at(pc, mem) {
-                    Ok(Fetched::Block(slot)) => slot,
+                    Ok(Fetched::Block(slot)) => {
+                        if let Some(p) = hart.pipeline.as_deref_mut() {
+                            p.prepare(slot, blocks.insns(slot));
+                        }
+                        slot
+                    }
                     Ok(Fetched::Uncached) => {
                         if hart.instret >= limit {
                             break 'run Stop::Limit;
@@ -184,12 +189,18 @@ impl Core {
                             if MODEL {
                                 mem.itlb_same_page_fetches(i as u64);
                             }
+                            if let Some(p) = hart.pipeline.as_deref_mut() {
+                                p.interrupted(slot, i);
+                            }
                             break 'run Stop::Exception(e);
                         }
                     }
                 }
                 hart.instret += done as u64;
                 blocks.count_exit(slot, done);
+                if let Some(p) = hart.pipeline.as_deref_mut() {
+                    p.exit(slot, done, pc);
+                }
                 if MODEL {
                     mem.itlb_same_page_fetches(done as u64 - 1);
                 }

@@ -25,6 +25,7 @@ use crate::os::signal::Signal;
 use crate::os::simtime::SimClock;
 use crate::os::symbols::Symbols;
 use crate::stats::Stats;
+use crate::timing::Pipeline;
 use crate::trace::{NoObserver, Observer};
 
 pub mod bare;
@@ -103,6 +104,14 @@ fn models(config: &Config) -> Result<(Option<Tlbs>, Option<Hierarchy>)> {
     Ok((tlbs, caches))
 }
 
+/// The pipeline model, if `config`'s timing mode runs one.
+pub(crate) fn pipeline_model(config: &Config) -> Option<Box<Pipeline>> {
+    config
+        .timing
+        .models_pipeline()
+        .then(|| Box::new(Pipeline::new(config.pipeline)))
+}
+
 impl Machine {
     /// Loads the ELF at `elf_path` and builds its process with `argv` (`argv[0]` included) and the
     /// configuration's environment. `files` gives the process its file descriptors.
@@ -137,6 +146,7 @@ impl Machine {
         let mut mem = Memory::new(PhysMem::new(config.ram_bytes));
         let (tlbs, caches) = models(config)?;
         mem.set_models(tlbs, caches, config.ptw_through_cache);
+        mem.set_uncached_pte_read_cycles(config.caches.ram_latency_cycles.into());
         let mut process = Process::new(image, config.stack_bytes);
         process.pager = Pager::new(config.paging, Some(mem.ram.frame_count()));
         if config.paging.policy == PagePolicy::Lru {
@@ -154,6 +164,7 @@ impl Machine {
             })?;
         let mut hart = Hart::new(entry, config.clock_hz);
         hart.regs[2] = sp;
+        hart.pipeline = pipeline_model(config);
         let clock = SimClock::new(config.clock_hz);
         Ok(Machine {
             core: Core::new(hart, mem, config.max_insns),

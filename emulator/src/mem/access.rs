@@ -203,6 +203,11 @@ pub struct Memory {
     references: Option<Vec<u64>>,
     /// References stamped so far.
     reference_clock: u64,
+    /// Stall cycles of modelled cache accesses, fetches (`[0]`) and data (`[1]`): each
+    /// access's cycles beyond the one its pipeline stage (IF, MEM) covers.
+    pub cache_stall_cycles: [u64; 2],
+    /// Cycles of a counted PTE read that does not go through the caches (the RAM latency).
+    uncached_pte_read_cycles: u64,
 }
 
 impl Memory {
@@ -242,6 +247,8 @@ impl Memory {
             cache_cycles: 0,
             references: None,
             reference_clock: 0,
+            cache_stall_cycles: [0; 2],
+            uncached_pte_read_cycles: 0,
         }
     }
 
@@ -255,6 +262,21 @@ impl Memory {
         self.tlbs = tlbs.map(Box::new);
         self.caches = caches.map(Box::new);
         self.ptw_through_cache = ptw_through_cache;
+    }
+
+    /// What a counted PTE read costs when it does not go through the modelled caches (no
+    /// caches, or `--ptw-through-cache false`): the RAM latency.
+    pub fn set_uncached_pte_read_cycles(&mut self, cycles: u64) {
+        self.uncached_pte_read_cycles = cycles;
+    }
+
+    /// Memory stall cycles so far: fetch, data, TLB-miss walks (the CPI stack's memory part).
+    pub fn stall_cycles(&self) -> [u64; 3] {
+        [
+            self.cache_stall_cycles[0],
+            self.cache_stall_cycles[1],
+            self.walks.cycles,
+        ]
     }
 
     /// The modelled TLBs, if any.
@@ -580,6 +602,7 @@ impl Memory {
             ram: &mut self.ram,
             caches,
             stats: WalkStats::default(),
+            uncached_read_cycles: self.uncached_pte_read_cycles,
         };
         let result = sv32::walk(&mut port, self.context.satp, vaddr, kind, pctx);
         if counted {
@@ -631,7 +654,11 @@ impl Memory {
     #[inline(always)]
     fn cache_access(&mut self, off: usize, size: u32, kind: CacheKind) {
         if let Some(c) = self.caches.as_deref_mut() {
-            self.cache_cycles += c.access_fast(RAM_BASE.wrapping_add(off as u32), size, kind);
+            let cycles = c.access_fast(RAM_BASE.wrapping_add(off as u32), size, kind);
+            self.cache_cycles += cycles;
+            // The pipeline model's rule (timing/mod.rs): IF or MEM covers one cycle.
+            self.cache_stall_cycles[(kind != CacheKind::Fetch) as usize] +=
+                cycles.saturating_sub(1);
         }
     }
 
@@ -1031,15 +1058,18 @@ struct PtwPort<'a> {
     ram: &'a mut PhysMem,
     caches: Option<&'a mut Hierarchy>,
     stats: WalkStats,
+    /// Cycles of a read when `caches` is `None`.
+    uncached_read_cycles: u64,
 }
 
 impl PteMemory for PtwPort<'_> {
     fn read_pte(&mut self, paddr: u64) -> Result<u32, AccessFault> {
         let off = ram_offset(paddr, self.ram.frame_count()).ok_or(AccessFault { paddr })?;
         self.stats.pte_reads += 1;
-        if let Some(c) = self.caches.as_deref_mut() {
-            self.stats.cycles += c.access_fast(paddr as u32, 4, CacheKind::Ptw);
-        }
+        self.stats.cycles += match self.caches.as_deref_mut() {
+            Some(c) => c.access_fast(paddr as u32, 4, CacheKind::Ptw),
+            None => self.uncached_read_cycles,
+        };
         Ok(u32::from_le_bytes(
             self.ram.bytes()[off..off + 4].try_into().expect("4 bytes"),
         ))

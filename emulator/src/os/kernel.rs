@@ -165,7 +165,7 @@ impl Kernel {
                 .sys_mmap(args[0], args[1], args[2], args[3], args[4]),
             nr::MUNMAP => self.process.sys_munmap(mem, args[0], args[1]),
             _ => {
-                let cycles = hart.cycles();
+                let cycles = hart.cycles(mem);
                 let mut user = KernelAccess {
                     process: &mut self.process,
                     mem,
