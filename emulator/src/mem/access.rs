@@ -54,6 +54,9 @@ use crate::mmu::tlb::SfenceVma;
 use crate::os::layout::Region;
 use crate::os::pagetable::{OutOfFrames, PageTables};
 
+mod traced;
+pub use traced::TraceAt;
+
 /// A decoded instruction, ready to execute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CachedInsn {
@@ -190,6 +193,8 @@ pub struct Memory {
     pub walks: WalkStats,
     /// Cycles of modelled cache accesses (hits included).
     pub cache_cycles: u64,
+    /// Tracing state (`traced.rs`; empty unless tracing).
+    trace: traced::TraceState,
 }
 
 impl Memory {
@@ -227,6 +232,7 @@ impl Memory {
             ptw_through_cache: true,
             walks: WalkStats::default(),
             cache_cycles: 0,
+            trace: traced::TraceState::default(),
         }
     }
 
@@ -494,6 +500,11 @@ impl Memory {
             ram: &mut self.ram,
             caches,
             stats: WalkStats::default(),
+            journal: if counted {
+                self.trace.journal.as_mut()
+            } else {
+                None
+            },
         };
         let result = sv32::walk(&mut port, self.context.satp, vaddr, kind, pctx);
         if counted {
@@ -611,14 +622,14 @@ impl Memory {
     pub fn fetch_straddling(&mut self, pc: u32) -> Result<CachedInsn, Exception> {
         // The caller counted the I-TLB access of the first page (it is the block entry).
         let first = entry_ram_offset(self.fetch_entry(pc)?, pc);
-        self.fetch_line(first, 2);
+        self.fetch_line_logged(pc, first, 2);
         let low = u16::from_le_bytes([self.ram.bytes()[first], self.ram.bytes()[first + 1]]);
         if low & 3 != 3 {
             return Ok(CachedInsn::from_raw(u32::from(low)));
         }
         let next = pc.wrapping_add(2);
         let second = self.fetch_block(next)? + (next & (PAGE_SIZE - 1)) as usize;
-        self.fetch_line(second, 2);
+        self.fetch_line_logged(next, second, 2);
         let high = u16::from_le_bytes([self.ram.bytes()[second], self.ram.bytes()[second + 1]]);
         Ok(CachedInsn::from_raw(u32::from(low) | u32::from(high) << 16))
     }
@@ -945,15 +956,15 @@ struct PtwPort<'a> {
     ram: &'a mut PhysMem,
     caches: Option<&'a mut Hierarchy>,
     stats: WalkStats,
+    /// While tracing: where the PTE reads are journaled.
+    journal: Option<&'a mut Vec<traced::Journaled>>,
 }
 
 impl PteMemory for PtwPort<'_> {
     fn read_pte(&mut self, paddr: u64) -> Result<u32, AccessFault> {
         let off = ram_offset(paddr, self.ram.frame_count()).ok_or(AccessFault { paddr })?;
         self.stats.pte_reads += 1;
-        if let Some(c) = self.caches.as_deref_mut() {
-            self.stats.cycles += c.access_fast(paddr as u32, 4, CacheKind::Ptw);
-        }
+        self.cache_read(paddr as u32);
         Ok(u32::from_le_bytes(
             self.ram.bytes()[off..off + 4].try_into().expect("4 bytes"),
         ))

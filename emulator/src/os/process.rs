@@ -3,7 +3,7 @@
 
 use crate::hart::trap::AccessKind;
 use crate::mem::access::Memory;
-use crate::mem::phys::PAGE_SIZE;
+use crate::mem::phys::{PAGE_SIZE, RAM_BASE};
 use crate::mmu::pagemap::Perms;
 use crate::os::layout::{
     page_ceil, page_floor, Region, KERNEL_BASE, NULL_PAGE_END, STACK_GUARD_GAP, STACK_TOP,
@@ -588,6 +588,8 @@ impl UserMemory for KernelAccess<'_> {
             let addr = vaddr.checked_add(done as u32).ok_or(BadUserAddr(vaddr))?;
             let chunk = ((PAGE_SIZE - (addr & (PAGE_SIZE - 1))) as usize).min(buf.len() - done);
             let off = self.ram_offset(addr, AccessKind::Load)?;
+            self.mem
+                .note_kernel_access(addr, RAM_BASE.wrapping_add(off as u32), chunk);
             buf[done..done + chunk].copy_from_slice(&self.mem.ram.bytes()[off..off + chunk]);
             done += chunk;
         }
@@ -603,6 +605,8 @@ impl UserMemory for KernelAccess<'_> {
             // The kernel writing into a page holding decoded code (e.g. read() into a buffer on a
             // RWX page) makes the decoded copy stale.
             self.mem.user_page_written(addr);
+            self.mem
+                .note_kernel_access(addr, RAM_BASE.wrapping_add(off as u32), chunk);
             self.mem.ram.bytes_mut()[off..off + chunk].copy_from_slice(&data[done..done + chunk]);
             done += chunk;
         }
