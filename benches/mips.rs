@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use rvscope::config::TimingMode;
 use rvscope::os::files::{Files, StdStream};
+use rvscope::trace::{Filter, Format, Tracer};
 use rvscope::{Config, Machine, Outcome};
 
 const RUNS: usize = 3;
@@ -46,7 +47,7 @@ fn best_of<T>(mut f: impl FnMut() -> T) -> (Duration, T) {
 
 /// The modes measured: functional (page tables, no models), TLBs only, and the full default
 /// hierarchy with and without the 3C classification.
-fn modes() -> Vec<(&'static str, Config)> {
+fn modes() -> Vec<(&'static str, Config, Observe)> {
     let with = |timing, classify| {
         let mut c = Config {
             timing,
@@ -56,14 +57,26 @@ fn modes() -> Vec<(&'static str, Config)> {
         c
     };
     vec![
-        ("functional", with(TimingMode::Functional, false)),
-        ("+tlb", with(TimingMode::Tlb, false)),
-        ("+caches", with(TimingMode::Full, false)),
-        ("+caches+3C", with(TimingMode::Full, true)),
+        ("functional", with(TimingMode::Functional, false), Observe::Nothing),
+        ("+tlb", with(TimingMode::Tlb, false), Observe::Nothing),
+        ("+caches", with(TimingMode::Full, false), Observe::Nothing),
+        ("+caches+3C", with(TimingMode::Full, true), Observe::Nothing),
+        // Every access's journey built and written as din (to /dev/null: the cost of tracing,
+        // not of the disk).
+        ("+caches+trace(din>null)", with(TimingMode::Full, false), Observe::DinToNull),
     ]
 }
 
-fn rvscope_run(config: &Config, elf: &Path, args: &[&str]) -> u64 {
+/// How a measured run is observed.
+#[derive(Clone, Copy)]
+enum Observe {
+    /// No observer: the untraced loop.
+    Nothing,
+    /// A `din` trace of every access, written to /dev/null.
+    DinToNull,
+}
+
+fn rvscope_run(config: &Config, elf: &Path, args: &[&str], observe: Observe) -> u64 {
     let mut argv = vec![elf.display().to_string()];
     argv.extend(args.iter().map(|s| s.to_string()));
     let mut m = Machine::new(
@@ -73,7 +86,16 @@ fn rvscope_run(config: &Config, elf: &Path, args: &[&str]) -> u64 {
         Files::new(None, StdStream::Null, StdStream::Null, StdStream::Null).expect("null stdio"),
     )
     .expect("loading the workload");
-    let outcome = m.run();
+    let outcome = match observe {
+        Observe::Nothing => m.run(),
+        Observe::DinToNull => {
+            let null = std::fs::File::create("/dev/null").expect("/dev/null");
+            let mut tracer = Tracer::new(null, Format::Din, Filter::default(), config);
+            let outcome = m.run_with(&mut tracer);
+            tracer.finish().expect("writing the trace");
+            outcome
+        }
+    };
     assert_eq!(outcome, Outcome::Exited(0), "workload failed");
     m.hart.instret
 }
@@ -94,7 +116,7 @@ fn main() {
     let dir = build_guests();
     println!("rvscope throughput (best of {RUNS} runs per mode)");
     println!(
-        "{:<24} {:<11} {:>12} {:>9} {:>9} {:>11} {:>12}",
+        "{:<24} {:<23} {:>12} {:>9} {:>9} {:>11} {:>12}",
         "workload", "mode", "instructions", "seconds", "MIPS", "vs functnl", "vs qemu"
     );
     // Each workload runs long enough (10^8 instructions or more) that start-up costs vanish.
@@ -110,8 +132,8 @@ fn main() {
         }
         let (qemu_took, qemu_ok) = best_of(|| qemu_run(&elf, &args));
         let mut functional = None;
-        for (mode, config) in modes() {
-            let (took, insns) = best_of(|| rvscope_run(&config, &elf, &args));
+        for (mode, config, observe) in modes() {
+            let (took, insns) = best_of(|| rvscope_run(&config, &elf, &args, observe));
             let secs = took.as_secs_f64();
             let mips = insns as f64 / secs / 1e6;
             let base = *functional.get_or_insert(secs);
@@ -121,7 +143,7 @@ fn main() {
                 "n/a".to_owned()
             };
             println!(
-                "{name:<24} {mode:<11} {insns:>12} {secs:>9.3} {mips:>9.1} {:>10.2}x {vs_qemu:>12}",
+                "{name:<24} {mode:<23} {insns:>12} {secs:>9.3} {mips:>9.1} {:>10.2}x {vs_qemu:>12}",
                 secs / base
             );
         }
