@@ -57,13 +57,21 @@ fn modes() -> Vec<(&'static str, Config, Observe)> {
         c
     };
     vec![
-        ("functional", with(TimingMode::Functional, false), Observe::Nothing),
+        (
+            "functional",
+            with(TimingMode::Functional, false),
+            Observe::Nothing,
+        ),
         ("+tlb", with(TimingMode::Tlb, false), Observe::Nothing),
         ("+caches", with(TimingMode::Full, false), Observe::Nothing),
         ("+caches+3C", with(TimingMode::Full, true), Observe::Nothing),
         // Every access's journey built and written as din (to /dev/null: the cost of tracing,
         // not of the disk).
-        ("+caches+trace(din>null)", with(TimingMode::Full, false), Observe::DinToNull),
+        (
+            "+caches+trace(din>null)",
+            with(TimingMode::Full, false),
+            Observe::DinToNull,
+        ),
     ]
 }
 

@@ -14,3 +14,4 @@ mod faults;
 mod guests;
 mod maps;
 mod tlb;
+mod trace;

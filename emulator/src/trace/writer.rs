@@ -124,8 +124,12 @@ impl<W: Write> Tracer<W> {
     fn header(&mut self, config: &Config) {
         match self.format {
             Format::Text => {
-                self.line.push_str(
-                    "#     seq       insn  pc        kind   size  vaddr       paddr     region  tlb   L1      L2      L3      served cycles  note\n",
+                // The same widths as `text_access`.
+                let _ = writeln!(
+                    self.line,
+                    "#{:>8} {:>10}  {:<8}  {:<6} {:>4}  {:<8}    {:<8}  {:<6}  {:<4}  {:<7} {:<7} {:<7} {:<6} {:>6}  note",
+                    "seq", "insn", "pc", "kind", "size", "vaddr", "paddr", "region", "tlb", "L1",
+                    "L2", "L3", "served", "cycles"
                 );
             }
             Format::Jsonl => {
