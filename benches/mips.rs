@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use rvscope::config::TimingMode;
 use rvscope::os::files::{Files, StdStream};
 use rvscope::timing::{Forwarding, PredictorKind};
+use rvscope::trace::{Filter, Format, Tracer};
 use rvscope::{Config, Machine, Outcome};
 
 const RUNS: usize = 3;
@@ -45,12 +46,30 @@ fn best_of<T>(mut f: impl FnMut() -> T) -> (Duration, T) {
     best.expect("RUNS > 0")
 }
 
+/// One measured row: a configuration, whether the pipeline model its timing mode builds is
+/// kept, and how the run is observed.
+struct Mode {
+    name: &'static str,
+    config: Config,
+    pipeline: bool,
+    observe: Observe,
+}
+
+/// How a measured run is observed.
+#[derive(Clone, Copy)]
+enum Observe {
+    /// No observer: the untraced loop.
+    Nothing,
+    /// A `din` trace of every access, written to /dev/null (the cost of tracing, not of the disk).
+    DinToNull,
+}
+
 /// The modes measured: functional (page tables, no models), TLBs only, the full default
-/// hierarchy with and without the 3C classification, and the pipeline timing model on top of the
+/// hierarchy with and without the 3C classification, the pipeline timing model on top of the
 /// full hierarchy (with the default static predictor, and with a bimodal one and no forwarding,
-/// which walk each block run). The first rows drop the pipeline the timing mode would build,
-/// so each row adds one model to the one above.
-fn modes() -> Vec<(&'static str, Config, Pipeline)> {
+/// which walk each block run), and the full hierarchy traced. The cache rows drop the pipeline
+/// the timing mode would build, so each row adds one model to the one above.
+fn modes() -> Vec<Mode> {
     let with = |timing, classify| {
         let mut c = Config {
             timing,
@@ -62,41 +81,76 @@ fn modes() -> Vec<(&'static str, Config, Pipeline)> {
     let mut dynamic = with(TimingMode::Full, false);
     dynamic.pipeline.predictor = PredictorKind::Bimodal { entries: 4096 };
     dynamic.pipeline.forwarding = Forwarding::Off;
+    let row = |name, config, pipeline, observe| Mode {
+        name,
+        config,
+        pipeline,
+        observe,
+    };
     vec![
-        (
+        row(
             "functional",
             with(TimingMode::Functional, false),
-            Pipeline::Off,
+            false,
+            Observe::Nothing,
         ),
-        ("+tlb", with(TimingMode::Tlb, false), Pipeline::Off),
-        ("+caches", with(TimingMode::Full, false), Pipeline::Off),
-        ("+caches+3C", with(TimingMode::Full, true), Pipeline::Off),
-        ("+timing", with(TimingMode::Full, false), Pipeline::On),
-        ("+timing bimodal nofwd", dynamic, Pipeline::On),
+        row(
+            "+tlb",
+            with(TimingMode::Tlb, false),
+            false,
+            Observe::Nothing,
+        ),
+        row(
+            "+caches",
+            with(TimingMode::Full, false),
+            false,
+            Observe::Nothing,
+        ),
+        row(
+            "+caches+3C",
+            with(TimingMode::Full, true),
+            false,
+            Observe::Nothing,
+        ),
+        row(
+            "+timing",
+            with(TimingMode::Full, false),
+            true,
+            Observe::Nothing,
+        ),
+        row("+timing bimodal nofwd", dynamic, true, Observe::Nothing),
+        row(
+            "+caches+trace(din>null)",
+            with(TimingMode::Full, false),
+            false,
+            Observe::DinToNull,
+        ),
     ]
 }
 
-/// Whether a row keeps the pipeline model its timing mode builds.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Pipeline {
-    On,
-    Off,
-}
-
-fn rvscope_run(config: &Config, pipeline: Pipeline, elf: &Path, args: &[&str]) -> u64 {
+fn rvscope_run(mode: &Mode, elf: &Path, args: &[&str]) -> u64 {
     let mut argv = vec![elf.display().to_string()];
     argv.extend(args.iter().map(|s| s.to_string()));
     let mut m = Machine::new(
-        config,
+        &mode.config,
         elf,
         &argv,
         Files::new(None, StdStream::Null, StdStream::Null, StdStream::Null).expect("null stdio"),
     )
     .expect("loading the workload");
-    if pipeline == Pipeline::Off {
+    if !mode.pipeline {
         m.hart.pipeline = None;
     }
-    let outcome = m.run();
+    let outcome = match mode.observe {
+        Observe::Nothing => m.run(),
+        Observe::DinToNull => {
+            let null = std::fs::File::create("/dev/null").expect("/dev/null");
+            let mut tracer = Tracer::new(null, Format::Din, Filter::default(), &mode.config);
+            let outcome = m.run_with(&mut tracer);
+            tracer.finish().expect("writing the trace");
+            outcome
+        }
+    };
     assert_eq!(outcome, Outcome::Exited(0), "workload failed");
     m.hart.instret
 }
@@ -117,7 +171,7 @@ fn main() {
     let dir = build_guests();
     println!("rvscope throughput (best of {RUNS} runs per mode)");
     println!(
-        "{:<24} {:<22} {:>12} {:>9} {:>9} {:>11} {:>12}",
+        "{:<24} {:<23} {:>12} {:>9} {:>9} {:>11} {:>12}",
         "workload", "mode", "instructions", "seconds", "MIPS", "vs functnl", "vs qemu"
     );
     // Each workload runs long enough (10^8 instructions or more) that start-up costs vanish.
@@ -133,8 +187,8 @@ fn main() {
         }
         let (qemu_took, qemu_ok) = best_of(|| qemu_run(&elf, &args));
         let mut functional = None;
-        for (mode, config, pipeline) in modes() {
-            let (took, insns) = best_of(|| rvscope_run(&config, pipeline, &elf, &args));
+        for mode in modes() {
+            let (took, insns) = best_of(|| rvscope_run(&mode, &elf, &args));
             let secs = took.as_secs_f64();
             let mips = insns as f64 / secs / 1e6;
             let base = *functional.get_or_insert(secs);
@@ -144,7 +198,8 @@ fn main() {
                 "n/a".to_owned()
             };
             println!(
-                "{name:<24} {mode:<22} {insns:>12} {secs:>9.3} {mips:>9.1} {:>10.2}x {vs_qemu:>12}",
+                "{name:<24} {:<23} {insns:>12} {secs:>9.3} {mips:>9.1} {:>10.2}x {vs_qemu:>12}",
+                mode.name,
                 secs / base
             );
         }

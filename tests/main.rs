@@ -16,3 +16,4 @@ mod maps;
 mod swap;
 mod timing;
 mod tlb;
+mod trace;

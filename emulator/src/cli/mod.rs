@@ -72,6 +72,29 @@ pub struct RunArgs {
     /// page-table and RAM totals.
     #[arg(long)]
     pub show_maps: bool,
+    /// Trace every memory access to FILE (see --trace-format; README "Tracing").
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// Trace format: text (aligned columns), jsonl, din (Dinero IV), lackey (Valgrind Lackey),
+    /// commit (Spike --log-commits).
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub trace_format: rvscope::trace::Format,
+    /// Trace from the instruction that has N instructions retired before it.
+    #[arg(long, value_name = "N")]
+    pub trace_from: Option<u64>,
+    /// Stop tracing at instruction N (exclusive).
+    #[arg(long, value_name = "N")]
+    pub trace_to: Option<u64>,
+    /// Only these access kinds (comma-separated: fetch, load, store, amo, ptw, kernel).
+    #[arg(long, value_name = "KINDS")]
+    pub trace_kind: Option<String>,
+    /// Only accesses to these regions (comma-separated: text, rodata, data, bss, heap, mmap,
+    /// stack, kernel).
+    #[arg(long, value_name = "REGIONS")]
+    pub trace_region: Option<String>,
+    /// Add each retired instruction with its register write (text, jsonl).
+    #[arg(long)]
+    pub trace_regs: bool,
     /// The program (a static RV32 ELF).
     #[arg(value_name = "ELF")]
     pub elf: PathBuf,

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use rvscope::os::files::Files;
+use rvscope::trace::{Filter, Tracer};
 use rvscope::{BareMachine, Machine, Outcome, Stats};
 
 use super::RunArgs;
@@ -11,7 +12,13 @@ use super::RunArgs;
 /// Runs the program; returns the exit status to pass through.
 pub fn run(args: RunArgs) -> Result<u8> {
     let config = args.config.resolve()?;
+    let trace = open_trace(&args, &config)?;
     if args.bare {
+        if trace.is_some() {
+            return Err(
+                rvscope::Error::Config("--trace: not available with --bare yet".into()).into(),
+            );
+        }
         return run_bare(&args, &config);
     }
     if let Some(root) = &config.fs_root {
@@ -33,7 +40,18 @@ pub fn run(args: RunArgs) -> Result<u8> {
         rvscope::Error::Config(format!("--fs-root {}: {e}", root.display()))
     })?;
     let mut machine = Machine::new(&config, &args.elf, &argv, files)?;
-    let outcome = machine.run();
+    let outcome = match trace {
+        Some(mut tracer) => {
+            let outcome = machine.run_with(&mut tracer);
+            let path = args.trace.as_deref().unwrap_or(std::path::Path::new(""));
+            tracer.finish().map_err(|source| rvscope::Error::Io {
+                context: format!("writing the trace {}", path.display()),
+                source,
+            })?;
+            outcome
+        }
+        None => machine.run(),
+    };
     match &outcome {
         Outcome::Exited(_) => {}
         Outcome::Signaled { report, .. } if report.is_empty() => {}
@@ -84,4 +102,53 @@ fn report_stats(args: &RunArgs, stats: impl FnOnce() -> Stats) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The tracer `--trace` asks for, its file created (before the program runs, so a bad path
+/// fails at once).
+fn open_trace(args: &RunArgs, config: &rvscope::Config) -> Result<Option<Tracer<std::fs::File>>> {
+    let bad = |why: String| anyhow::Error::from(rvscope::Error::Config(why));
+    let Some(path) = &args.trace else {
+        if args.trace_from.is_some()
+            || args.trace_to.is_some()
+            || args.trace_kind.is_some()
+            || args.trace_region.is_some()
+            || args.trace_regs
+        {
+            return Err(bad("the --trace-… filters need --trace FILE".into()));
+        }
+        return Ok(None);
+    };
+    if path.as_os_str() == "-" {
+        // The program's own stdout is rvscope's stdout: the two would interleave.
+        return Err(bad(
+            "--trace -: the program's standard output goes to stdout too; write the trace to a file"
+                .into(),
+        ));
+    }
+    let mut filter = Filter {
+        from: args.trace_from.unwrap_or(0),
+        to: args.trace_to.unwrap_or(u64::MAX),
+        retires: args.trace_regs,
+        ..Filter::default()
+    };
+    if filter.from > filter.to {
+        return Err(bad(format!(
+            "--trace-from {} is after --trace-to {}",
+            filter.from, filter.to
+        )));
+    }
+    if let Some(kinds) = &args.trace_kind {
+        filter = filter
+            .with_kinds(kinds)
+            .map_err(|e| bad(format!("--trace-kind: {e}")))?;
+    }
+    if let Some(regions) = &args.trace_region {
+        filter = filter
+            .with_regions(regions)
+            .map_err(|e| bad(format!("--trace-region: {e}")))?;
+    }
+    let file =
+        std::fs::File::create(path).map_err(|e| bad(format!("--trace {}: {e}", path.display())))?;
+    Ok(Some(Tracer::new(file, args.trace_format, filter, config)))
 }

@@ -9,7 +9,8 @@ use super::privileged::{CsrOp, PrivMode};
 use super::trap::Exception;
 use super::Hart;
 use crate::isa::{Insn, Reg};
-use crate::mem::access::Memory;
+use crate::mem::access::{Memory, TraceAt};
+use crate::trace::Observer;
 
 /// Priv spec §4.1.11: Sv32 ASIDs have 9 bits; `sfence.vma` ignores the rest of rs2.
 const ASID_MASK: u32 = (1 << 9) - 1;
@@ -17,16 +18,32 @@ const ASID_MASK: u32 = (1 << 9) - 1;
 impl Hart {
     /// Executes `insn` (encoded in `len` bytes, raw bits `raw`) located at `pc`, returning the
     /// next pc. `self.pc` is not read or written: the interpreter loop keeps the pc in a local.
+    ///
+    /// With an enabled observer, memory accesses take the traced paths, which report each
+    /// access to `observer` as made by instruction number `insn_no` (instructions retired
+    /// before it); with [`crate::trace::NoObserver`] both arguments compile away.
     #[inline(always)]
-    pub fn execute(
+    #[allow(clippy::too_many_arguments)]
+    pub fn execute<O: Observer>(
         &mut self,
         insn: Insn,
         raw: u32,
         len: u8,
         pc: u32,
         mem: &mut Memory,
+        observer: &mut O,
+        insn_no: u64,
     ) -> Result<u32, Exception> {
         let mut next = pc.wrapping_add(len as u32);
+        let at = TraceAt {
+            pc,
+            insn: insn_no,
+            cycle: if O::ENABLED {
+                self.cycles(mem) + (insn_no - self.instret)
+            } else {
+                0
+            },
+        };
         let r = &mut self.regs;
         macro_rules! x {
             ($reg:expr) => {
@@ -49,7 +66,11 @@ impl Hart {
         macro_rules! load {
             ($rd:expr, $rs1:expr, $offset:expr, $n:literal, $conv:expr) => {{
                 let addr = x!($rs1).wrapping_add($offset as u32);
-                let bytes = mem.load::<$n>(addr)?;
+                let bytes = if O::ENABLED {
+                    mem.load_traced::<$n, O>(addr, at, observer)?
+                } else {
+                    mem.load::<$n>(addr)?
+                };
                 set!($rd, $conv(bytes));
             }};
         }
@@ -59,14 +80,22 @@ impl Hart {
                 let val = x!($rs2).to_le_bytes();
                 let mut bytes = [0u8; $n];
                 bytes.copy_from_slice(&val[..$n]);
-                mem.store::<$n>(addr, bytes)?;
+                if O::ENABLED {
+                    mem.store_traced::<$n, O>(addr, bytes, at, observer)?;
+                } else {
+                    mem.store::<$n>(addr, bytes)?;
+                }
             }};
         }
         macro_rules! amo {
             ($rd:expr, $rs1:expr, $rs2:expr, |$old:ident, $src:ident| $new:expr) => {{
                 let addr = x!($rs1);
                 let $src = x!($rs2);
-                let old = mem.amo(addr, |$old| $new)?;
+                let old = if O::ENABLED {
+                    mem.amo_traced(addr, |$old| $new, at, observer)?
+                } else {
+                    mem.amo(addr, |$old| $new)?
+                };
                 set!($rd, old);
             }};
         }
@@ -229,7 +258,12 @@ impl Hart {
                 if addr & 3 != 0 {
                     return Err(Exception::LoadMisaligned(addr));
                 }
-                let value = u32::from_le_bytes(mem.load::<4>(addr)?);
+                let bytes = if O::ENABLED {
+                    mem.load_traced::<4, O>(addr, at, observer)?
+                } else {
+                    mem.load::<4>(addr)?
+                };
+                let value = u32::from_le_bytes(bytes);
                 set!(rd, value);
                 self.reservation = Some(addr);
             }
@@ -239,7 +273,12 @@ impl Hart {
                 // A-spec §8.2: SC fails (rd = 1) unless the reservation covers this address;
                 // the reservation is released either way.
                 if self.reservation.take() == Some(addr) {
-                    mem.store::<4>(addr, x!(rs2).to_le_bytes())?;
+                    let bytes = x!(rs2).to_le_bytes();
+                    if O::ENABLED {
+                        mem.store_traced::<4, O>(addr, bytes, at, observer)?;
+                    } else {
+                        mem.store::<4>(addr, bytes)?;
+                    }
                     set!(rd, 0);
                 } else {
                     set!(rd, 1);
@@ -352,6 +391,7 @@ mod tests {
     use crate::mem::phys::PhysMem;
     use crate::mmu::context::MmuContext;
     use crate::mmu::sv32::{Privilege, Satp, SatpMode};
+    use crate::trace::NoObserver;
 
     const A0: Reg = Reg(10);
     const A1: Reg = Reg(11);
@@ -366,7 +406,7 @@ mod tests {
     /// Executes `insn` at `hart.pc`; on success moves the pc on and counts it retired.
     fn step(hart: &mut Hart, mem: &mut Memory, insn: Insn) -> Result<(), Exception> {
         let raw = encode(&insn);
-        let next = hart.execute(insn, raw, 4, hart.pc, mem)?;
+        let next = hart.execute(insn, raw, 4, hart.pc, mem, &mut NoObserver, 0)?;
         hart.pc = next;
         hart.instret += 1;
         Ok(())

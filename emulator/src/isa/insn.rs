@@ -328,6 +328,31 @@ impl InsnClass {
 }
 
 impl Insn {
+    /// The register the instruction writes, if it has a destination (`x0` included).
+    pub fn rd(&self) -> Option<Reg> {
+        use Insn::*;
+        match *self {
+            Lui { rd, .. } | Auipc { rd, .. } | Jal { rd, .. } | Jalr { rd, .. } => Some(rd),
+            Lb { rd, .. } | Lh { rd, .. } | Lw { rd, .. } | Lbu { rd, .. } | Lhu { rd, .. } => {
+                Some(rd)
+            }
+            Addi { rd, .. } | Slti { rd, .. } | Sltiu { rd, .. } | Xori { rd, .. } => Some(rd),
+            Ori { rd, .. } | Andi { rd, .. } | Slli { rd, .. } | Srli { rd, .. } => Some(rd),
+            Srai { rd, .. } | Add { rd, .. } | Sub { rd, .. } | Sll { rd, .. } => Some(rd),
+            Slt { rd, .. } | Sltu { rd, .. } | Xor { rd, .. } | Srl { rd, .. } => Some(rd),
+            Sra { rd, .. } | Or { rd, .. } | And { rd, .. } => Some(rd),
+            Csrrw { rd, .. } | Csrrs { rd, .. } | Csrrc { rd, .. } => Some(rd),
+            Csrrwi { rd, .. } | Csrrsi { rd, .. } | Csrrci { rd, .. } => Some(rd),
+            Mul { rd, .. } | Mulh { rd, .. } | Mulhsu { rd, .. } | Mulhu { rd, .. } => Some(rd),
+            Div { rd, .. } | Divu { rd, .. } | Rem { rd, .. } | Remu { rd, .. } => Some(rd),
+            LrW { rd, .. } | ScW { rd, .. } | AmoswapW { rd, .. } | AmoaddW { rd, .. } => Some(rd),
+            AmoxorW { rd, .. } | AmoandW { rd, .. } | AmoorW { rd, .. } => Some(rd),
+            AmominW { rd, .. } | AmomaxW { rd, .. } | AmominuW { rd, .. } => Some(rd),
+            AmomaxuW { rd, .. } => Some(rd),
+            _ => None,
+        }
+    }
+
     /// The instruction's class for the instruction mix.
     pub fn class(&self) -> InsnClass {
         use Insn::*;

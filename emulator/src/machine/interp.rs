@@ -8,9 +8,9 @@ use crate::hart::blocks::{BlockCache, Fetched};
 use crate::hart::trap::Exception;
 use crate::hart::Hart;
 use crate::isa::InsnClass;
-use crate::mem::access::Memory;
+use crate::mem::access::{CachedInsn, Memory, TraceAt};
 use crate::mem::phys::PAGE_SIZE;
-use crate::trace::Observer;
+use crate::trace::{Event, Observer, RegWrite, Retire};
 
 /// Why the inner loop stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,7 +107,12 @@ impl Core {
             }
             // RAM offset of the page of `pc` (modelled runs only).
             let page_off = if MODEL {
-                match mem.fetch_block(pc) {
+                let entered = if O::ENABLED {
+                    mem.fetch_block_traced(pc, trace_at(hart, mem, pc, 0), observer)
+                } else {
+                    mem.fetch_block(pc)
+                };
+                match entered {
                     Ok(off) => off,
                     Err(e) => break 'run Stop::Exception(e),
                 }
@@ -129,12 +134,22 @@ impl Core {
                         }
                         let c = match mem.fetch_straddling(pc) {
                             Ok(c) => c,
-                            Err(e) => break 'run Stop::Exception(e),
+                            Err(e) => {
+                                if O::ENABLED {
+                                    let at = trace_at(hart, mem, pc, 0);
+                                    mem.emit_fetch_fault(pc, e, at, observer);
+                                }
+                                break 'run Stop::Exception(e);
+                            }
                         };
-                        match hart.execute(c.insn, c.raw, c.len, pc, mem) {
+                        if O::ENABLED {
+                            mem.emit_journal(trace_at(hart, mem, pc, 0), observer);
+                        }
+                        let insn_no = hart.instret;
+                        match hart.execute(c.insn, c.raw, c.len, pc, mem, observer, insn_no) {
                             Ok(next) => {
                                 if O::ENABLED {
-                                    observer.on_retire(pc, &c);
+                                    retire(hart, pc, &c, insn_no, observer);
                                 }
                                 pc = next;
                                 hart.instret += 1;
@@ -144,7 +159,12 @@ impl Core {
                             Err(e) => break 'run Stop::Exception(e),
                         }
                     }
-                    Err(e) => break 'run Stop::Exception(e),
+                    Err(e) => {
+                        if O::ENABLED {
+                            mem.emit_fetch_fault(pc, e, trace_at(hart, mem, pc, 0), observer);
+                        }
+                        break 'run Stop::Exception(e);
+                    }
                 },
             };
             let insns = blocks.insns(slot);
@@ -164,13 +184,18 @@ impl Core {
                     let c = &insns[i];
                     let ipc = start.wrapping_add(c.offset as u32);
                     let fallthrough = ipc.wrapping_add(c.len as u32);
-                    if MODEL {
+                    let insn_no = hart.instret + i as u64;
+                    if O::ENABLED {
+                        let off = MODEL.then_some(block_off + c.offset as usize);
+                        let at = trace_at(hart, mem, ipc, i as u64);
+                        mem.fetch_traced(ipc, off, c.len as u32, at, observer);
+                    } else if MODEL {
                         mem.fetch_line(block_off + c.offset as usize, c.len as u32);
                     }
-                    match hart.execute(c.insn, c.raw, c.len, ipc, mem) {
+                    match hart.execute(c.insn, c.raw, c.len, ipc, mem, observer, insn_no) {
                         Ok(next) => {
                             if O::ENABLED {
-                                observer.on_retire(ipc, c);
+                                retire(hart, ipc, c, insn_no, observer);
                             }
                             pc = next;
                             // Only a branch can leave early; for every other instruction the
@@ -208,16 +233,21 @@ impl Core {
                 // The instruction limit falls inside this block: run up to it, one by one.
                 for (i, c) in insns.iter().take(budget as usize).enumerate() {
                     let fallthrough = pc.wrapping_add(c.len as u32);
-                    if MODEL {
-                        if i > 0 {
-                            mem.itlb_same_page_fetches(1);
-                        }
+                    if MODEL && i > 0 {
+                        mem.itlb_same_page_fetches(1);
+                    }
+                    if O::ENABLED {
+                        let off = MODEL.then_some(block_off + c.offset as usize);
+                        let at = trace_at(hart, mem, pc, 0);
+                        mem.fetch_traced(pc, off, c.len as u32, at, observer);
+                    } else if MODEL {
                         mem.fetch_line(block_off + c.offset as usize, c.len as u32);
                     }
-                    match hart.execute(c.insn, c.raw, c.len, pc, mem) {
+                    let insn_no = hart.instret;
+                    match hart.execute(c.insn, c.raw, c.len, pc, mem, observer, insn_no) {
                         Ok(next) => {
                             if O::ENABLED {
-                                observer.on_retire(pc, c);
+                                retire(hart, pc, c, insn_no, observer);
                             }
                             pc = next;
                             hart.instret += 1;
@@ -236,4 +266,34 @@ impl Core {
         hart.pc = pc;
         stop
     }
+}
+
+/// Where the instruction at `pc`, `done` instructions after the last counted one, stands in
+/// the trace. Its cycle is the `cycle` counter plus one per instruction since; the pipeline's
+/// stalls of a block run are added when the run ends, so they show from the next run on.
+#[inline(always)]
+fn trace_at(hart: &Hart, mem: &Memory, pc: u32, done: u64) -> TraceAt {
+    TraceAt {
+        pc,
+        insn: hart.instret + done,
+        cycle: hart.cycles(mem) + done,
+    }
+}
+
+/// Reports the retirement of `c` at `pc`, instruction number `insn_no`, with its register
+/// write.
+#[inline(never)]
+fn retire<O: Observer>(hart: &Hart, pc: u32, c: &CachedInsn, insn_no: u64, observer: &mut O) {
+    let write = c.insn.rd().filter(|r| r.0 != 0).map(|r| RegWrite {
+        reg: r.0,
+        value: hart.regs[r.idx()],
+    });
+    observer.on_event(&Event::Retire(Retire {
+        insn: insn_no,
+        pc,
+        raw: c.raw,
+        len: c.len,
+        privilege: hart.mode as u8,
+        write,
+    }));
 }

@@ -11,6 +11,7 @@ use crate::hart::trap::{AccessKind, Exception};
 use crate::hart::Hart;
 use crate::isa::{self, Decoded, InsnClass};
 use crate::mem::access::Memory;
+use crate::mem::access::TraceAt;
 use crate::mem::hierarchy::Hierarchy;
 use crate::mem::phys::{PhysMem, PAGE_SIZE};
 use crate::mmu::model::Tlbs;
@@ -26,7 +27,9 @@ use crate::os::simtime::SimClock;
 use crate::os::symbols::Symbols;
 use crate::stats::Stats;
 use crate::timing::Pipeline;
-use crate::trace::{NoObserver, Observer};
+use crate::trace::{
+    Event, NoObserver, Observer, PageEvent, PageEventKind, PageFaultKind, ProcessEvent, Retire,
+};
 
 pub mod bare;
 mod htif;
@@ -75,6 +78,8 @@ pub struct Machine {
     symbols: Symbols,
     config: Config,
     outcome: Option<Outcome>,
+    /// The address of the memory fault that killed the process, if one did (for the trace).
+    last_fault_addr: Option<u32>,
 }
 
 impl Deref for Machine {
@@ -172,6 +177,7 @@ impl Machine {
             symbols,
             config: config.clone(),
             outcome: None,
+            last_fault_addr: None,
         })
     }
 
@@ -185,8 +191,21 @@ impl Machine {
         if let Some(done) = &self.outcome {
             return done.clone();
         }
+        if O::ENABLED {
+            self.core.mem.start_tracing();
+            observer.on_event(&Event::Process(ProcessEvent::Start {
+                entry: self.core.hart.pc,
+                sp: self.core.hart.regs[2],
+            }));
+        }
         let outcome = loop {
-            match self.core.run_burst(observer) {
+            let stop = self.core.run_burst(observer);
+            if O::ENABLED {
+                // Accesses journaled where no observer was at hand (a walk for an SC's check).
+                let at = self.trace_at();
+                self.core.mem.emit_journal(at, observer);
+            }
+            match stop {
                 Stop::Limit => break Outcome::InsnLimit(self.core.hart.instret),
                 // A process has no watched memory and its hart no interrupts: nothing to do.
                 Stop::Watch => self.core.mem.take_watched_stores(&mut Vec::new()),
@@ -194,29 +213,81 @@ impl Machine {
                 Stop::Exception(exc) => {
                     let core = &mut self.core;
                     let pc = core.hart.pc;
+                    let insn = core.hart.instret;
                     let ended = self
                         .kernel
                         .handle_exception(&mut core.hart, &mut core.mem, exc);
+                    if O::ENABLED {
+                        let at = TraceAt {
+                            pc,
+                            insn,
+                            cycle: insn + core.hart.kernel_cycles,
+                        };
+                        // The kernel's copies to and from user memory.
+                        core.mem.emit_journal(at, observer);
+                        if ended.is_none() {
+                            trace_resolved_fault(&mut core.mem, exc, pc, insn, observer);
+                        }
+                    }
                     if exc == Exception::EcallFromU && core.hart.pc != pc {
                         // The ecall completed: it retires like any instruction.
+                        if O::ENABLED {
+                            let raw = core.mem.peek_insn(pc).map_or(0x73, |c| c.raw);
+                            observer.on_event(&Event::Retire(Retire {
+                                insn,
+                                pc,
+                                raw,
+                                len: 4,
+                                privilege: core.hart.mode as u8,
+                                write: None,
+                            }));
+                        }
                         core.retire_one(InsnClass::System);
                     }
                     match ended {
                         None => {}
                         Some(Termination::Exited(code)) => break Outcome::Exited(code),
                         Some(Termination::Signaled(fault)) => {
+                            self.last_fault_addr = fault.cause.map(|_| fault.addr);
                             break Outcome::Signaled {
                                 signal: fault.signal,
                                 report: self.fault_report(&fault),
-                            }
+                            };
                         }
                     }
                 }
             }
         };
+        if O::ENABLED {
+            let insn = self.core.hart.instret;
+            let event = match &outcome {
+                Outcome::Exited(status) => ProcessEvent::Exit {
+                    insn,
+                    status: *status,
+                },
+                Outcome::Signaled { signal, .. } => ProcessEvent::Signal {
+                    insn,
+                    pc: self.core.hart.pc,
+                    signal: *signal,
+                    addr: self.last_fault_addr,
+                },
+                Outcome::InsnLimit(_) => ProcessEvent::Limit { insn },
+            };
+            observer.on_event(&Event::Process(event));
+        }
         let _ = self.kernel.files.flush_all();
         self.outcome = Some(outcome.clone());
         outcome
+    }
+
+    /// Where the hart stands, for events emitted between bursts.
+    fn trace_at(&self) -> TraceAt {
+        let hart = &self.core.hart;
+        TraceAt {
+            pc: hart.pc,
+            insn: hart.instret,
+            cycle: hart.cycles(&self.mem),
+        }
     }
 
     /// Statistics of the run so far.
@@ -343,6 +414,32 @@ impl Machine {
             (signal, _) => format!("rvscope: {} at {pc:#010x}{place}", signal.description()),
         }
     }
+}
+
+/// After the kernel resolved exception `exc` of the instruction at `pc` without ending the
+/// process: if it was a page fault, report the page it mapped and mark the retried access.
+fn trace_resolved_fault<O: Observer>(
+    mem: &mut Memory,
+    exc: Exception,
+    pc: u32,
+    insn: u64,
+    observer: &mut O,
+) {
+    let vaddr = match exc {
+        Exception::FetchPageFault(a)
+        | Exception::LoadPageFault(a)
+        | Exception::StorePageFault(a) => a,
+        _ => return,
+    };
+    mem.trace_fault_resolved(vaddr);
+    observer.on_event(&Event::Page(PageEvent {
+        kind: PageEventKind::Fault,
+        insn,
+        pc,
+        vaddr,
+        region: mem.page_region(vaddr),
+        fault: PageFaultKind::Minor,
+    }));
 }
 
 #[cfg(test)]

@@ -62,6 +62,9 @@ use crate::mmu::tlb::SfenceVma;
 use crate::os::layout::Region;
 use crate::os::pagetable::{OutOfFrames, PageTables};
 
+mod traced;
+pub use traced::TraceAt;
+
 /// A decoded instruction, ready to execute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CachedInsn {
@@ -208,6 +211,8 @@ pub struct Memory {
     pub cache_stall_cycles: [u64; 2],
     /// Cycles of a counted PTE read that does not go through the caches (the RAM latency).
     uncached_pte_read_cycles: u64,
+    /// Tracing state (`traced.rs`; empty unless tracing).
+    trace: traced::TraceState,
 }
 
 impl Memory {
@@ -249,6 +254,7 @@ impl Memory {
             reference_clock: 0,
             cache_stall_cycles: [0; 2],
             uncached_pte_read_cycles: 0,
+            trace: traced::TraceState::default(),
         }
     }
 
@@ -603,6 +609,11 @@ impl Memory {
             caches,
             stats: WalkStats::default(),
             uncached_read_cycles: self.uncached_pte_read_cycles,
+            journal: if counted {
+                self.trace.journal.as_mut()
+            } else {
+                None
+            },
         };
         let result = sv32::walk(&mut port, self.context.satp, vaddr, kind, pctx);
         if counted {
@@ -655,11 +666,16 @@ impl Memory {
     fn cache_access(&mut self, off: usize, size: u32, kind: CacheKind) {
         if let Some(c) = self.caches.as_deref_mut() {
             let cycles = c.access_fast(RAM_BASE.wrapping_add(off as u32), size, kind);
-            self.cache_cycles += cycles;
-            // The pipeline model's rule (timing/mod.rs): IF or MEM covers one cycle.
-            self.cache_stall_cycles[(kind != CacheKind::Fetch) as usize] +=
-                cycles.saturating_sub(1);
+            self.count_cache_cycles(kind, cycles);
         }
+    }
+
+    /// Adds one modelled cache access's cycles to the totals and to the stall of its stage.
+    #[inline(always)]
+    fn count_cache_cycles(&mut self, kind: CacheKind, cycles: u64) {
+        self.cache_cycles += cycles;
+        // The pipeline model's rule (timing/mod.rs): IF or MEM covers one cycle.
+        self.cache_stall_cycles[(kind != CacheKind::Fetch) as usize] += cycles.saturating_sub(1);
     }
 
     // ---- instruction fetch ----
@@ -724,14 +740,14 @@ impl Memory {
     pub fn fetch_straddling(&mut self, pc: u32) -> Result<CachedInsn, Exception> {
         // The caller counted the I-TLB access of the first page (it is the block entry).
         let first = entry_ram_offset(self.fetch_entry(pc)?, pc);
-        self.fetch_line(first, 2);
+        self.fetch_line_logged(pc, first, 2);
         let low = u16::from_le_bytes([self.ram.bytes()[first], self.ram.bytes()[first + 1]]);
         if low & 3 != 3 {
             return Ok(CachedInsn::from_raw(u32::from(low)));
         }
         let next = pc.wrapping_add(2);
         let second = self.fetch_block(next)? + (next & (PAGE_SIZE - 1)) as usize;
-        self.fetch_line(second, 2);
+        self.fetch_line_logged(next, second, 2);
         let high = u16::from_le_bytes([self.ram.bytes()[second], self.ram.bytes()[second + 1]]);
         Ok(CachedInsn::from_raw(u32::from(low) | u32::from(high) << 16))
     }
@@ -1060,16 +1076,15 @@ struct PtwPort<'a> {
     stats: WalkStats,
     /// Cycles of a read when `caches` is `None`.
     uncached_read_cycles: u64,
+    /// While tracing: where the PTE reads are journaled.
+    journal: Option<&'a mut Vec<traced::Journaled>>,
 }
 
 impl PteMemory for PtwPort<'_> {
     fn read_pte(&mut self, paddr: u64) -> Result<u32, AccessFault> {
         let off = ram_offset(paddr, self.ram.frame_count()).ok_or(AccessFault { paddr })?;
         self.stats.pte_reads += 1;
-        self.stats.cycles += match self.caches.as_deref_mut() {
-            Some(c) => c.access_fast(paddr as u32, 4, CacheKind::Ptw),
-            None => self.uncached_read_cycles,
-        };
+        self.cache_read(paddr as u32);
         Ok(u32::from_le_bytes(
             self.ram.bytes()[off..off + 4].try_into().expect("4 bytes"),
         ))

@@ -96,6 +96,8 @@ pub struct LineOutcome {
     pub needs_fill: bool,
     /// Line number of a dirty line evicted to make room; the caller writes it to the next level.
     pub writeback: Option<u64>,
+    /// A valid line (clean or dirty) was evicted to make room (for traces).
+    pub evicted: bool,
 }
 
 /// Tag value of an invalid way: line numbers of 32-bit addresses never reach it.
@@ -218,6 +220,7 @@ impl Cache {
                 allocated: false,
                 needs_fill: false,
                 writeback: None,
+                evicted: false,
             };
         }
         self.counts[class].misses += 1;
@@ -238,6 +241,7 @@ impl Cache {
                 allocated: false,
                 needs_fill: false,
                 writeback: None,
+                evicted: false,
             };
         }
         let base = set * self.ways;
@@ -250,7 +254,8 @@ impl Cache {
         };
         let slot = base + way;
         let mut writeback = None;
-        if self.tags[slot] != INVALID {
+        let evicted = self.tags[slot] != INVALID;
+        if evicted {
             self.evictions += 1;
             if self.dirty[slot] {
                 self.writebacks += 1;
@@ -266,6 +271,7 @@ impl Cache {
             allocated: true,
             needs_fill: !(is_write && whole_line),
             writeback,
+            evicted,
         }
     }
 

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::mem::cache::{AccessKind, Cache, LevelStats, Op, Traffic, TRAFFIC_CLASSES};
+use crate::mem::cache::{AccessKind, Cache, LevelStats, LineOutcome, Op, Traffic, TRAFFIC_CLASSES};
 use crate::mem::cache_config::{AllocPolicy, HierarchyConfig, WritePolicy};
 
 /// Where an access was served.
@@ -34,6 +34,71 @@ pub struct AccessOutcome {
     pub served_by: Level,
     /// Sum of the latencies of the levels visited (per line touched).
     pub cycles: u64,
+}
+
+/// What an access did at one cache level (for traces; DESIGN.md §8 "each level's hit/miss and
+/// any eviction/writeback it caused").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct LevelVisit {
+    /// The access (or its line fill) looked this level up: `Some(true)` if every line it
+    /// needed was there, `Some(false)` if one was missing, `None` if it never got here.
+    pub hit: Option<bool>,
+    /// Valid lines this level evicted to make room.
+    pub evictions: u8,
+    /// Dirty lines among them, written back to the level below.
+    pub writebacks: u8,
+}
+
+/// The journey of one access through the hierarchy: what it did at L1 (the instruction or data
+/// cache, as its kind says), L2 and L3, and where it was served. A new level is a new entry of
+/// `levels`, not a new type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CacheJourney {
+    /// L1, L2, L3 in that order (index = [`Level`] as usize).
+    pub levels: [LevelVisit; 3],
+    /// Line reads from RAM the access caused (its fills).
+    pub ram_reads: u8,
+    /// Line writes to RAM it caused (writebacks, write-through, no-write-allocate).
+    pub ram_writes: u8,
+}
+
+/// Receives each line lookup of an access (the per-level detail of
+/// [`Hierarchy::access_detailed`]). The plain access passes `()`, whose empty method compiles
+/// away, so both share one implementation of the lookups.
+trait LineRecorder {
+    /// Level `level` looked up a line for `traffic` and did `out`.
+    fn line(&mut self, level: Level, traffic: Traffic, out: &LineOutcome);
+    /// A line transfer reached RAM.
+    fn ram(&mut self, op: Op);
+}
+
+impl LineRecorder for () {
+    #[inline(always)]
+    fn line(&mut self, _: Level, _: Traffic, _: &LineOutcome) {}
+    #[inline(always)]
+    fn ram(&mut self, _: Op) {}
+}
+
+impl LineRecorder for CacheJourney {
+    fn line(&mut self, level: Level, traffic: Traffic, out: &LineOutcome) {
+        let Some(visit) = self.levels.get_mut(level as usize) else {
+            return;
+        };
+        if traffic != Traffic::Writeback {
+            visit.hit = Some(visit.hit.unwrap_or(true) && out.hit);
+        }
+        visit.evictions = visit.evictions.saturating_add(u8::from(out.evicted));
+        visit.writebacks = visit
+            .writebacks
+            .saturating_add(u8::from(out.writeback.is_some()));
+    }
+
+    fn ram(&mut self, op: Op) {
+        match op {
+            Op::Read => self.ram_reads = self.ram_reads.saturating_add(1),
+            Op::Write => self.ram_writes = self.ram_writes.saturating_add(1),
+        }
+    }
 }
 
 /// Line transfers that reached RAM.
@@ -170,7 +235,25 @@ impl Hierarchy {
         let shift = self.l1_shift[l1];
         let line = u64::from(paddr >> shift);
         let last = u64::from(paddr.wrapping_add(size.max(1) - 1) >> shift);
-        self.access_remembering(paddr, size, kind, l1, line, last)
+        self.access_remembering(paddr, size, kind, l1, line, last, &mut ())
+    }
+
+    /// [`Hierarchy::access`] that also tells what the access did at each level (for traces).
+    /// The statistics and replacement state it leaves are exactly those of `access` and
+    /// `access_fast`: the same lookups run, the MRU shortcut is only skipped.
+    pub fn access_detailed(
+        &mut self,
+        paddr: u32,
+        size: u32,
+        kind: AccessKind,
+    ) -> (AccessOutcome, CacheJourney) {
+        let l1 = (kind != AccessKind::Fetch) as usize;
+        let shift = self.l1_shift[l1];
+        let line = u64::from(paddr >> shift);
+        let last = u64::from(paddr.wrapping_add(size.max(1) - 1) >> shift);
+        let mut journey = CacheJourney::default();
+        let out = self.access_remembering(paddr, size, kind, l1, line, last, &mut journey);
+        (out, journey)
     }
 
     /// [`Hierarchy::access`] with the MRU check first: returns the cycles of the access. This is
@@ -186,13 +269,14 @@ impl Hierarchy {
             self.mru_hits[l1][kind as usize] += 1;
             return self.l1_latency[l1];
         }
-        self.access_remembering(paddr, size, kind, l1, line, last)
+        self.access_remembering(paddr, size, kind, l1, line, last, &mut ())
             .cycles
     }
 
     /// The full access, then the L1's MRU slot(s) updated to what the access left.
     #[inline(never)]
-    fn access_remembering(
+    #[allow(clippy::too_many_arguments)]
+    fn access_remembering<R: LineRecorder>(
         &mut self,
         paddr: u32,
         size: u32,
@@ -200,8 +284,9 @@ impl Hierarchy {
         l1: usize,
         line: u64,
         last: u64,
+        rec: &mut R,
     ) -> AccessOutcome {
-        let out = self.lookup(paddr, size, kind);
+        let out = self.lookup(paddr, size, kind, rec);
         let cache = &self.levels[l1];
         let slot = (line & self.mru_mask[l1]) as usize;
         // With 3C, the slot promises the line is also the 3C shadow's most recent; a
@@ -224,7 +309,13 @@ impl Hierarchy {
 
     /// The lookups of one access (no MRU bookkeeping).
     #[inline]
-    fn lookup(&mut self, paddr: u32, size: u32, kind: AccessKind) -> AccessOutcome {
+    fn lookup<R: LineRecorder>(
+        &mut self,
+        paddr: u32,
+        size: u32,
+        kind: AccessKind,
+        rec: &mut R,
+    ) -> AccessOutcome {
         let start = paddr as u64;
         let end = (start + size.max(1) as u64 - 1).min(u32::MAX as u64);
         let first = if kind == AccessKind::Fetch { L1I } else { L1D };
@@ -232,24 +323,34 @@ impl Hierarchy {
         let shift = self.levels[first].line_shift();
         let (served_by, cycles) = if start >> shift == end >> shift {
             // The common case: one line, no loop.
-            self.line_request(first, start >> shift, start, end, op, Traffic::Hart(kind))
+            self.line_request(
+                first,
+                start >> shift,
+                start,
+                end,
+                op,
+                Traffic::Hart(kind),
+                rec,
+            )
         } else {
-            self.request(first, start, end, op, Traffic::Hart(kind))
+            self.request(first, start, end, op, Traffic::Hart(kind), rec)
         };
         AccessOutcome { served_by, cycles }
     }
 
     /// Sends bytes `start..=end` to level `idx` (RAM past the last level); returns the deepest
     /// level reached and the cycles on the access's path.
-    fn request(
+    fn request<R: LineRecorder>(
         &mut self,
         idx: usize,
         start: u64,
         end: u64,
         op: Op,
         traffic: Traffic,
+        rec: &mut R,
     ) -> (Level, u64) {
         if idx >= self.levels.len() {
+            rec.ram(op);
             match op {
                 Op::Read => self.ram.reads += 1,
                 Op::Write => self.ram.writes += 1,
@@ -260,7 +361,7 @@ impl Hierarchy {
         let mut served_by = self.names[idx].1;
         let mut cycles = 0;
         for line in (start >> shift)..=(end >> shift) {
-            let (level, c) = self.line_request(idx, line, start, end, op, traffic);
+            let (level, c) = self.line_request(idx, line, start, end, op, traffic, rec);
             served_by = served_by.max(level);
             cycles += c;
         }
@@ -269,7 +370,8 @@ impl Hierarchy {
 
     /// The part of request `start..=end` that falls in `line` of level `idx` (not RAM).
     #[inline]
-    fn line_request(
+    #[allow(clippy::too_many_arguments)]
+    fn line_request<R: LineRecorder>(
         &mut self,
         idx: usize,
         line: u64,
@@ -277,6 +379,7 @@ impl Hierarchy {
         end: u64,
         op: Op,
         traffic: Traffic,
+        rec: &mut R,
     ) -> (Level, u64) {
         let shift = self.levels[idx].line_shift();
         let line_start = line << shift;
@@ -284,6 +387,7 @@ impl Hierarchy {
         let (lo, hi) = (start.max(line_start), end.min(line_end));
         let whole = lo == line_start && hi == line_end;
         let out = self.levels[idx].access_line(line, op, traffic, whole);
+        rec.line(self.names[idx].1, traffic, &out);
         let config = self.levels[idx].config();
         let mut cycles = config.latency_cycles as u64;
         let write_through = config.write == WritePolicy::WriteThrough;
@@ -294,15 +398,22 @@ impl Hierarchy {
         let next = Self::next(idx);
         if let Some(victim) = out.writeback {
             let v = victim << shift;
-            self.request(next, v, v + (1 << shift) - 1, Op::Write, Traffic::Writeback);
+            self.request(
+                next,
+                v,
+                v + (1 << shift) - 1,
+                Op::Write,
+                Traffic::Writeback,
+                rec,
+            );
         }
         if !out.hit {
             let below = if out.allocated {
                 out.needs_fill
-                    .then(|| self.request(next, line_start, line_end, Op::Read, traffic))
+                    .then(|| self.request(next, line_start, line_end, Op::Read, traffic, rec))
             } else {
                 // No-write-allocate: the write itself continues downwards.
-                Some(self.request(next, lo, hi, op, traffic))
+                Some(self.request(next, lo, hi, op, traffic, rec))
             };
             if let Some((level, c)) = below {
                 served_by = served_by.max(level);
@@ -310,7 +421,7 @@ impl Hierarchy {
             }
         }
         if op == Op::Write && write_through && (out.hit || out.allocated) {
-            self.request(next, lo, hi, Op::Write, traffic);
+            self.request(next, lo, hi, Op::Write, traffic, rec);
         }
         (served_by, cycles)
     }
@@ -345,6 +456,7 @@ impl Hierarchy {
                     v + (1 << shift) - 1,
                     Op::Write,
                     Traffic::Writeback,
+                    &mut (),
                 );
             }
         }
@@ -762,6 +874,35 @@ mod tests {
         }
     }
 
+    #[test]
+    fn detailed_access_tells_each_level_and_changes_nothing_else() {
+        let mut detailed = Hierarchy::new(&HierarchyConfig::default()).unwrap();
+        let mut plain = detailed.clone();
+        // Cold: misses at every level, served by RAM, one line read from RAM.
+        let (out, j) = detailed.access_detailed(0x8000_0000, 4, AccessKind::Load);
+        assert_eq!(out, plain.access(0x8000_0000, 4, AccessKind::Load));
+        assert_eq!(out.served_by, Level::Ram);
+        let misses = [Some(false); 3];
+        assert_eq!(j.levels.map(|v| v.hit), misses);
+        assert_eq!((j.ram_reads, j.ram_writes), (1, 0));
+        // Again: an L1 hit that never reaches L2.
+        let (out, j) = detailed.access_detailed(0x8000_0000, 4, AccessKind::Store);
+        assert_eq!(out, plain.access(0x8000_0000, 4, AccessKind::Store));
+        assert_eq!(j.levels.map(|v| v.hit), [Some(true), None, None]);
+        // Lines 32 KiB apart share an L1D set (8 ways, 64 sets of 64 B): the ninth evicts the
+        // first, which the store made dirty, so it is written back to L2.
+        let mut last = CacheJourney::default();
+        for i in 1..=8u32 {
+            let a = 0x8000_0000 + i * (32 << 10);
+            let (out, j) = detailed.access_detailed(a, 4, AccessKind::Load);
+            assert_eq!(out, plain.access(a, 4, AccessKind::Load));
+            last = j;
+        }
+        assert_eq!(last.levels[0].evictions, 1);
+        assert_eq!(last.levels[0].writebacks, 1);
+        assert_eq!(detailed.stats(), plain.stats());
+    }
+
     mod mru_shortcut {
         use super::*;
         use crate::mem::cache_config::{AllocPolicy, WritePolicy};
@@ -822,7 +963,7 @@ mod tests {
                     let kind = kind_of(k);
                     let paddr = addr & !(size - 1);
                     let c1 = fast.access_fast(paddr, size, kind);
-                    let c2 = plain.lookup(paddr, size, kind).cycles;
+                    let c2 = plain.lookup(paddr, size, kind, &mut ()).cycles;
                     prop_assert_eq!(c1, c2);
                 }
                 prop_assert_eq!(fast.stats(), plain.stats());

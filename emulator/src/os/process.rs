@@ -3,7 +3,7 @@
 
 use crate::hart::trap::AccessKind;
 use crate::mem::access::Memory;
-use crate::mem::phys::PAGE_SIZE;
+use crate::mem::phys::{PAGE_SIZE, RAM_BASE};
 use crate::mem::swap::SwapSlot;
 use crate::mmu::pagemap::Perms;
 use crate::os::layout::{
@@ -640,6 +640,8 @@ impl UserMemory for KernelAccess<'_> {
             let addr = vaddr.checked_add(done as u32).ok_or(BadUserAddr(vaddr))?;
             let chunk = ((PAGE_SIZE - (addr & (PAGE_SIZE - 1))) as usize).min(buf.len() - done);
             let off = self.ram_offset(addr, AccessKind::Load)?;
+            self.mem
+                .note_kernel_access(addr, RAM_BASE.wrapping_add(off as u32), chunk);
             buf[done..done + chunk].copy_from_slice(&self.mem.ram.bytes()[off..off + chunk]);
             done += chunk;
         }
@@ -655,6 +657,8 @@ impl UserMemory for KernelAccess<'_> {
             // The kernel writing into a page holding decoded code (e.g. read() into a buffer on a
             // RWX page) makes the decoded copy stale.
             self.mem.user_page_written(addr);
+            self.mem
+                .note_kernel_access(addr, RAM_BASE.wrapping_add(off as u32), chunk);
             self.mem.ram.bytes_mut()[off..off + chunk].copy_from_slice(&data[done..done + chunk]);
             done += chunk;
         }

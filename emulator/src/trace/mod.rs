@@ -1,17 +1,32 @@
-//! Observation of execution (DESIGN.md §8, §10). The tracing issue adds events and writers; the
-//! contract fixed here is that an [`Observer`] is a generic parameter whose `ENABLED = false`
-//! compiles every hook out of the hot loop.
+//! Observation of execution (DESIGN.md §8, §10): the [`Event`] model, the [`Observer`] that
+//! receives events, and the writers that turn them into trace files ([`writer`]).
+//!
+//! An observer is a generic parameter of the interpreter loop whose `ENABLED = false` compiles
+//! every hook out of it: with [`NoObserver`] the loop, the executor and the memory fast paths
+//! are the untraced ones, instruction for instruction. With an enabled observer, the loop and
+//! the executor call the *traced* memory paths (`Memory::load_traced` …), which do exactly the
+//! same modelled accounting and also build each access's journey.
 
-use crate::mem::access::CachedInsn;
+pub mod event;
+pub mod filter;
+pub mod writer;
+
+pub use event::{
+    Access, AccessKind, Event, PageEvent, PageEventKind, PageFaultKind, ProcessEvent, RegWrite,
+    Retire, TlbOutcome,
+};
+pub use filter::Filter;
+pub use writer::{Format, Tracer};
 
 /// Receives execution events. Implement it to build tracers, visualisers or autograders.
 pub trait Observer {
     /// If false, the interpreter never calls the hooks (they compile away).
     const ENABLED: bool;
 
-    /// An instruction at `pc` retired.
-    fn on_retire(&mut self, pc: u32, insn: &CachedInsn) {
-        let _ = (pc, insn);
+    /// Something happened (see [`Event`]); events arrive in program order: an instruction's
+    /// fetch, the page-table reads of its data access, the access, then its retirement.
+    fn on_event(&mut self, event: &Event) {
+        let _ = event;
     }
 }
 
@@ -21,4 +36,20 @@ pub struct NoObserver;
 
 impl Observer for NoObserver {
     const ENABLED: bool = false;
+}
+
+/// An observer that keeps every event in memory (for tests and small tools; a long run wants
+/// a [`Tracer`] streaming to a file instead).
+#[derive(Clone, Debug, Default)]
+pub struct Recorder {
+    /// The events so far, oldest first.
+    pub events: Vec<Event>,
+}
+
+impl Observer for Recorder {
+    const ENABLED: bool = true;
+
+    fn on_event(&mut self, event: &Event) {
+        self.events.push(event.clone());
+    }
 }

@@ -1,0 +1,643 @@
+//! The traced memory paths (DESIGN.md §8): what the interpreter calls instead of `load`,
+//! `store`, `amo` and the fetch models when its observer is enabled.
+//!
+//! Each does exactly the modelled accounting of its fast path — the same host-map test, the
+//! same D-TLB access, the same translation on the slow path, the same cache accesses, the same
+//! counts — so a traced run's statistics equal an untraced one's (tested in `tests/trace.rs`).
+//! What differs: caches are asked through [`Hierarchy::access_detailed`] (the same lookups,
+//! without the MRU shortcut, reporting per-level outcomes), the TLB outcome is read from its
+//! miss counter, and an [`Event::Access`] is built for the observer.
+//!
+//! Accesses made deep inside a translation or the kernel — the walker's PTE reads, the halves
+//! of a fetch straddling two pages, `copy_to_user`/`copy_from_user` — are not traced where they
+//! happen (those paths have no observer); while tracing is on they are written to a journal,
+//! a runtime check on those slow paths only, and the next traced call emits them first, so
+//! events stay in the order the accesses reached the caches.
+
+use super::*;
+use crate::mem::hierarchy::{AccessOutcome, CacheJourney};
+use crate::trace::event::{Access, AccessKind as TraceKind, Event, PageFaultKind, TlbOutcome};
+use crate::trace::Observer;
+
+/// Where an access comes from: the instruction and the time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TraceAt {
+    /// The instruction's pc.
+    pub pc: u32,
+    /// Instructions retired before it.
+    pub insn: u64,
+    /// The hart's cycle count.
+    pub cycle: u64,
+}
+
+/// An access made where no observer is at hand, waiting to be emitted.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Journaled {
+    kind: TraceKind,
+    vaddr: u32,
+    paddr: u32,
+    size: u8,
+    cache: Option<(AccessOutcome, CacheJourney)>,
+}
+
+/// One page's part of a completed data access: physical address, bytes, and what the caches
+/// did with it.
+type DonePart = (u32, u32, Option<(AccessOutcome, CacheJourney)>);
+
+/// Tracing state of a memory (all empty when not tracing).
+#[derive(Clone, Debug, Default)]
+pub(super) struct TraceState {
+    /// Accesses waiting to be emitted; `Some` while tracing.
+    pub(super) journal: Option<Vec<Journaled>>,
+    /// Accesses emitted so far (the next access's `seq`).
+    seq: u64,
+    /// Page (number) of a page fault the kernel just resolved: the retried access is marked.
+    fault_page: Option<u32>,
+    /// The I-TLB's part in the next fetch (the block entry looks the I-TLB up once).
+    itlb: TlbOutcome,
+}
+
+/// Up to 4 little-endian bytes as a value.
+fn le_value(bytes: &[u8]) -> u32 {
+    bytes
+        .iter()
+        .take(4)
+        .enumerate()
+        .fold(0, |v, (i, &b)| v | u32::from(b) << (8 * i))
+}
+
+/// The access of `kind` as the trace names it.
+fn trace_kind(kind: CacheKind) -> TraceKind {
+    match kind {
+        CacheKind::Fetch => TraceKind::Fetch,
+        CacheKind::Load => TraceKind::Load,
+        CacheKind::Store => TraceKind::Store,
+        CacheKind::Amo => TraceKind::Amo,
+        CacheKind::Ptw => TraceKind::Ptw,
+    }
+}
+
+impl PtwPort<'_> {
+    /// The modelled cache access of a PTE read (journaled while tracing).
+    pub(super) fn cache_read(&mut self, paddr: u32) {
+        let Some(c) = self.caches.as_deref_mut() else {
+            self.stats.cycles += self.uncached_read_cycles;
+            if let Some(j) = self.journal.as_deref_mut() {
+                j.push(Journaled {
+                    kind: TraceKind::Ptw,
+                    vaddr: paddr,
+                    paddr,
+                    size: 4,
+                    cache: None,
+                });
+            }
+            return;
+        };
+        match self.journal.as_deref_mut() {
+            None => self.stats.cycles += c.access_fast(paddr, 4, CacheKind::Ptw),
+            Some(j) => {
+                let (out, journey) = c.access_detailed(paddr, 4, CacheKind::Ptw);
+                self.stats.cycles += out.cycles;
+                j.push(Journaled {
+                    kind: TraceKind::Ptw,
+                    vaddr: paddr,
+                    paddr,
+                    size: 4,
+                    cache: Some((out, journey)),
+                });
+            }
+        }
+    }
+}
+
+impl Memory {
+    /// Starts tracing: from now on journaled accesses are kept for the traced paths to emit.
+    pub fn start_tracing(&mut self) {
+        self.trace.journal.get_or_insert_with(Vec::new);
+    }
+
+    /// The kernel resolved a page fault at `vaddr` (mapped the page): the retried access is
+    /// marked with a minor fault.
+    pub fn trace_fault_resolved(&mut self, vaddr: u32) {
+        if self.trace.journal.is_some() {
+            self.trace.fault_page = Some(vaddr >> PAGE_SHIFT);
+        }
+    }
+
+    /// The kernel copied `size` bytes at user address `vaddr` (physical `paddr`); journaled as
+    /// a `kernel` access while tracing. Kernel copies do not go through the modelled TLBs or
+    /// caches.
+    pub fn note_kernel_access(&mut self, vaddr: u32, paddr: u32, size: usize) {
+        if let Some(j) = self.trace.journal.as_mut() {
+            j.push(Journaled {
+                kind: TraceKind::Kernel,
+                vaddr,
+                paddr,
+                size: size.min(u8::MAX as usize) as u8,
+                cache: None,
+            });
+        }
+    }
+
+    /// Emits the journaled accesses, oldest first, as made by the instruction at `at`.
+    pub fn emit_journal<O: Observer>(&mut self, at: TraceAt, observer: &mut O) {
+        let Some(journal) = self.trace.journal.as_mut() else {
+            return;
+        };
+        if journal.is_empty() {
+            return;
+        }
+        let entries = std::mem::take(journal);
+        for e in &entries {
+            let region = if e.kind == TraceKind::Ptw {
+                Region::Kernel
+            } else {
+                self.region_of(e.vaddr)
+            };
+            let access = Access {
+                seq: self.next_seq(),
+                insn: at.insn,
+                cycle: at.cycle,
+                pc: at.pc,
+                kind: e.kind,
+                size: e.size,
+                vaddr: e.vaddr,
+                paddr: Some(e.paddr),
+                split: None,
+                region: Some(region),
+                tlb: TlbOutcome::None,
+                cache: e.cache.map(|(_, j)| j),
+                served_by: e.cache.map(|(o, _)| o.served_by),
+                page_fault: None,
+                fault: None,
+                data: None,
+                cycles: e.cache.map_or(0, |(o, _)| o.cycles),
+            };
+            observer.on_event(&Event::Access(access));
+        }
+        // Give the vector back so its buffer is reused.
+        let mut entries = entries;
+        entries.clear();
+        if let Some(journal) = self.trace.journal.as_mut() {
+            if journal.is_empty() {
+                *journal = entries;
+            }
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        let s = self.trace.seq;
+        self.trace.seq += 1;
+        s
+    }
+
+    /// The region of user page `vaddr`, as the kernel mapped it.
+    fn region_of(&self, vaddr: u32) -> Region {
+        Region::from_index(self.page_region[(vaddr >> PAGE_SHIFT) as usize] as usize)
+    }
+
+    /// The D-TLB's miss count, if a D-TLB translates data accesses now.
+    fn dtlb_misses(&self) -> Option<u64> {
+        match self.tlbs.as_deref() {
+            Some(t) if self.context.data.is_some() => Some(t.dtlb.stats().misses),
+            _ => None,
+        }
+    }
+
+    /// The I-TLB's miss count, if an I-TLB translates fetches now.
+    fn itlb_misses(&self) -> Option<u64> {
+        match self.tlbs.as_deref() {
+            Some(t) if self.context.fetch.is_some() => Some(t.itlb.stats().misses),
+            _ => None,
+        }
+    }
+
+    /// The TLB outcome between two miss counts.
+    fn tlb_outcome(before: Option<u64>, after: Option<u64>) -> TlbOutcome {
+        match (before, after) {
+            (Some(b), Some(a)) if a > b => TlbOutcome::Miss,
+            (Some(_), Some(_)) => TlbOutcome::Hit,
+            _ => TlbOutcome::None,
+        }
+    }
+
+    /// The cache access of a traced access: [`Memory::cache_access`] with the journey.
+    fn cache_access_detailed(
+        &mut self,
+        off: usize,
+        size: u32,
+        kind: CacheKind,
+    ) -> Option<(AccessOutcome, CacheJourney)> {
+        let c = self.caches.as_deref_mut()?;
+        let (out, journey) = c.access_detailed(RAM_BASE.wrapping_add(off as u32), size, kind);
+        self.count_cache_cycles(kind, out.cycles);
+        Some((out, journey))
+    }
+
+    /// The fetch models' L1I access inside `fetch_straddling`: journaled while tracing.
+    pub(super) fn fetch_line_logged(&mut self, pc: u32, off: usize, len: u32) {
+        if self.trace.journal.is_none() {
+            self.fetch_line(off, len);
+            return;
+        }
+        let cache = self.cache_access_detailed(off, len, CacheKind::Fetch);
+        if let Some(j) = self.trace.journal.as_mut() {
+            j.push(Journaled {
+                kind: TraceKind::Fetch,
+                vaddr: pc,
+                paddr: RAM_BASE.wrapping_add(off as u32),
+                size: len as u8,
+                cache,
+            });
+        }
+    }
+
+    /// Emits the access event of a data access (after the journal: its walk came first).
+    #[allow(clippy::too_many_arguments)]
+    fn emit_data<O: Observer>(
+        &mut self,
+        at: TraceAt,
+        observer: &mut O,
+        kind: CacheKind,
+        vaddr: u32,
+        size: u32,
+        tlb: TlbOutcome,
+        parts: &[DonePart],
+        region: Option<Region>,
+        fault: Option<Exception>,
+        data: Option<u32>,
+    ) {
+        self.emit_journal(at, observer);
+        let page_fault = match self.trace.fault_page {
+            Some(p) if fault.is_none() && p == vaddr >> PAGE_SHIFT => {
+                self.trace.fault_page = None;
+                Some(PageFaultKind::Minor)
+            }
+            _ => None,
+        };
+        let first = parts.first();
+        let second = parts.get(1);
+        let (cache, served_by, cycles) = match (first.and_then(|p| p.2), second.and_then(|p| p.2)) {
+            (Some((o1, j1)), Some((o2, j2))) => {
+                let mut j = j1;
+                for (a, b) in j.levels.iter_mut().zip(j2.levels) {
+                    a.hit = match (a.hit, b.hit) {
+                        (Some(x), Some(y)) => Some(x && y),
+                        (x, y) => x.or(y),
+                    };
+                    a.evictions = a.evictions.saturating_add(b.evictions);
+                    a.writebacks = a.writebacks.saturating_add(b.writebacks);
+                }
+                j.ram_reads = j.ram_reads.saturating_add(j2.ram_reads);
+                j.ram_writes = j.ram_writes.saturating_add(j2.ram_writes);
+                (
+                    Some(j),
+                    Some(o1.served_by.max(o2.served_by)),
+                    o1.cycles + o2.cycles,
+                )
+            }
+            (Some((o, j)), None) => (Some(j), Some(o.served_by), o.cycles),
+            _ => (None, None, 0),
+        };
+        let access = Access {
+            seq: self.next_seq(),
+            insn: at.insn,
+            cycle: at.cycle,
+            pc: at.pc,
+            kind: trace_kind(kind),
+            size: size as u8,
+            vaddr,
+            paddr: first.map(|p| p.0),
+            split: second.map(|p| (p.0, p.1 as u8)),
+            region,
+            tlb,
+            cache,
+            served_by,
+            page_fault,
+            fault,
+            data,
+            cycles,
+        };
+        observer.on_event(&Event::Access(access));
+    }
+
+    /// Translates a data access exactly as the fast path (`fast` true) or the slow path would.
+    fn translate_traced(
+        &mut self,
+        vaddr: u32,
+        size: u32,
+        kind: AccessKind,
+        fast_mask: u32,
+    ) -> Result<(bool, [Option<AccessPart>; 2]), Exception> {
+        let entry = self.map.entry(vaddr);
+        let want = if kind == AccessKind::Store {
+            WRITE
+        } else {
+            READ
+        };
+        if entry & fast_mask == want && (vaddr & 0xfff) <= 0x1000 - size {
+            self.dtlb_access(vaddr, kind)?;
+            return Ok((true, [Some((entry, vaddr, size)), None]));
+        }
+        Ok((false, self.translate_parts(vaddr, size, kind)?))
+    }
+
+    /// [`Memory::load`], traced.
+    pub fn load_traced<const N: usize, O: Observer>(
+        &mut self,
+        vaddr: u32,
+        at: TraceAt,
+        observer: &mut O,
+    ) -> Result<[u8; N], Exception> {
+        let before = self.dtlb_misses();
+        let (fast, parts) = match self.translate_traced(vaddr, N as u32, AccessKind::Load, READ) {
+            Ok(t) => t,
+            Err(e) => {
+                let tlb = Self::tlb_outcome(before, self.dtlb_misses());
+                self.emit_data(
+                    at,
+                    observer,
+                    CacheKind::Load,
+                    vaddr,
+                    N as u32,
+                    tlb,
+                    &[],
+                    None,
+                    Some(e),
+                    None,
+                );
+                return Err(e);
+            }
+        };
+        let tlb = Self::tlb_outcome(before, self.dtlb_misses());
+        let mut out = [0u8; N];
+        let mut i = 0;
+        let mut done = [(0, 0, None); 2];
+        let mut n = 0;
+        for &(entry, start, len) in parts.iter().flatten() {
+            let off = entry_ram_offset(entry, start);
+            let cache = self.cache_access_detailed(off, len, CacheKind::Load);
+            out[i..i + len as usize].copy_from_slice(&self.ram.bytes()[off..off + len as usize]);
+            i += len as usize;
+            done[n] = (RAM_BASE.wrapping_add(off as u32), len, cache);
+            n += 1;
+        }
+        let region = if fast {
+            entry_region_index(parts[0].expect("a first part").0)
+        } else {
+            self.page_region[(vaddr >> PAGE_SHIFT) as usize] as usize & 7
+        };
+        self.counts.loads[region] += 1;
+        let region = Some(Region::from_index(region));
+        self.emit_data(
+            at,
+            observer,
+            CacheKind::Load,
+            vaddr,
+            N as u32,
+            tlb,
+            &done[..n],
+            region,
+            None,
+            None,
+        );
+        Ok(out)
+    }
+
+    /// [`Memory::store`], traced.
+    pub fn store_traced<const N: usize, O: Observer>(
+        &mut self,
+        vaddr: u32,
+        bytes: [u8; N],
+        at: TraceAt,
+        observer: &mut O,
+    ) -> Result<(), Exception> {
+        let before = self.dtlb_misses();
+        let mask = WRITE | DECODED | WATCHED;
+        let (fast, parts) = match self.translate_traced(vaddr, N as u32, AccessKind::Store, mask) {
+            Ok(t) => t,
+            Err(e) => {
+                let tlb = Self::tlb_outcome(before, self.dtlb_misses());
+                self.emit_data(
+                    at,
+                    observer,
+                    CacheKind::Store,
+                    vaddr,
+                    N as u32,
+                    tlb,
+                    &[],
+                    None,
+                    Some(e),
+                    None,
+                );
+                return Err(e);
+            }
+        };
+        let tlb = Self::tlb_outcome(before, self.dtlb_misses());
+        let mut i = 0;
+        let mut done = [(0, 0, None); 2];
+        let mut n = 0;
+        for &(entry, start, len) in parts.iter().flatten() {
+            if !fast {
+                self.frame_written(entry_frame(entry));
+            }
+            let off = entry_ram_offset(entry, start);
+            let cache = self.cache_access_detailed(off, len, CacheKind::Store);
+            self.ram.bytes_mut()[off..off + len as usize]
+                .copy_from_slice(&bytes[i..i + len as usize]);
+            if !fast {
+                self.log_if_watched(entry, off, &bytes[i..i + len as usize]);
+            }
+            i += len as usize;
+            done[n] = (RAM_BASE.wrapping_add(off as u32), len, cache);
+            n += 1;
+        }
+        let region = if fast {
+            entry_region_index(parts[0].expect("a first part").0)
+        } else {
+            self.page_region[(vaddr >> PAGE_SHIFT) as usize] as usize & 7
+        };
+        self.counts.stores[region] += 1;
+        let region = Some(Region::from_index(region));
+        self.emit_data(
+            at,
+            observer,
+            CacheKind::Store,
+            vaddr,
+            N as u32,
+            tlb,
+            &done[..n],
+            region,
+            None,
+            Some(le_value(&bytes)),
+        );
+        Ok(())
+    }
+
+    /// [`Memory::amo`], traced.
+    pub fn amo_traced<O: Observer>(
+        &mut self,
+        vaddr: u32,
+        op: impl FnOnce(u32) -> u32,
+        at: TraceAt,
+        observer: &mut O,
+    ) -> Result<u32, Exception> {
+        let before = self.dtlb_misses();
+        let translated = if vaddr & 3 != 0 {
+            Err(Exception::StoreMisaligned(vaddr))
+        } else {
+            self.translate_parts(vaddr, 4, AccessKind::Store)
+        };
+        let tlb = Self::tlb_outcome(before, self.dtlb_misses());
+        let entry = match translated {
+            Ok([Some((entry, _, _)), _]) => entry,
+            Ok(_) => unreachable!("an access has a first part"),
+            Err(e) => {
+                self.emit_data(
+                    at,
+                    observer,
+                    CacheKind::Amo,
+                    vaddr,
+                    4,
+                    tlb,
+                    &[],
+                    None,
+                    Some(e),
+                    None,
+                );
+                return Err(e);
+            }
+        };
+        self.frame_written(entry_frame(entry));
+        let off = entry_ram_offset(entry, vaddr);
+        let cache = self.cache_access_detailed(off, 4, CacheKind::Amo);
+        let old = u32::from_le_bytes(self.ram.bytes()[off..off + 4].try_into().expect("4"));
+        let new = op(old).to_le_bytes();
+        self.ram.bytes_mut()[off..off + 4].copy_from_slice(&new);
+        self.log_if_watched(entry, off, &new);
+        let region = self.page_region[(vaddr >> PAGE_SHIFT) as usize] as usize & 7;
+        self.counts.loads[region] += 1;
+        self.counts.stores[region] += 1;
+        let part = [(RAM_BASE.wrapping_add(off as u32), 4, cache)];
+        self.emit_data(
+            at,
+            observer,
+            CacheKind::Amo,
+            vaddr,
+            4,
+            tlb,
+            &part,
+            Some(Region::from_index(region)),
+            None,
+            Some(u32::from_le_bytes(new)),
+        );
+        Ok(old)
+    }
+
+    /// [`Memory::fetch_block`], traced: the I-TLB outcome is kept for the block's first fetch,
+    /// the walk's PTE reads are emitted, and a fetch that faults is emitted as a failed access.
+    pub fn fetch_block_traced<O: Observer>(
+        &mut self,
+        pc: u32,
+        at: TraceAt,
+        observer: &mut O,
+    ) -> Result<usize, Exception> {
+        let before = self.itlb_misses();
+        let result = self.fetch_block(pc);
+        self.trace.itlb = Self::tlb_outcome(before, self.itlb_misses());
+        if let Err(e) = result {
+            self.emit_fetch_fault(pc, e, at, observer);
+        }
+        result
+    }
+
+    /// Emits the failed fetch at `pc` (a block could not be entered or decoded).
+    pub fn emit_fetch_fault<O: Observer>(
+        &mut self,
+        pc: u32,
+        e: Exception,
+        at: TraceAt,
+        observer: &mut O,
+    ) {
+        let tlb = std::mem::take(&mut self.trace.itlb);
+        self.emit_journal(at, observer);
+        let access = Access {
+            seq: self.next_seq(),
+            insn: at.insn,
+            cycle: at.cycle,
+            pc,
+            kind: TraceKind::Fetch,
+            size: 2,
+            vaddr: pc,
+            paddr: None,
+            split: None,
+            region: None,
+            tlb,
+            cache: None,
+            served_by: None,
+            page_fault: None,
+            fault: Some(e),
+            data: None,
+            cycles: 0,
+        };
+        observer.on_event(&Event::Access(access));
+    }
+
+    /// One instruction fetch of `len` bytes at `pc`, traced: with the fetch models
+    /// (`off` = its RAM offset) the L1I access [`Memory::fetch_line`] makes; without them
+    /// (`off` = `None`) only the event, its physical address from the host map.
+    pub fn fetch_traced<O: Observer>(
+        &mut self,
+        pc: u32,
+        off: Option<usize>,
+        len: u32,
+        at: TraceAt,
+        observer: &mut O,
+    ) {
+        self.emit_journal(at, observer);
+        let (paddr, cache) = match off {
+            Some(off) => (
+                Some(RAM_BASE.wrapping_add(off as u32)),
+                self.cache_access_detailed(off, len, CacheKind::Fetch),
+            ),
+            None => {
+                let entry = self.map.entry(pc);
+                let paddr = (entry & EXEC != 0)
+                    .then(|| RAM_BASE.wrapping_add(entry_ram_offset(entry, pc) as u32));
+                (paddr, None)
+            }
+        };
+        let tlb = self.trace.itlb;
+        if tlb != TlbOutcome::None {
+            // The rest of the block is on the I-TLB's most recent page: hits.
+            self.trace.itlb = TlbOutcome::Hit;
+        }
+        let page_fault = match self.trace.fault_page {
+            Some(p) if p == pc >> PAGE_SHIFT => {
+                self.trace.fault_page = None;
+                Some(PageFaultKind::Minor)
+            }
+            _ => None,
+        };
+        let access = Access {
+            seq: self.next_seq(),
+            insn: at.insn,
+            cycle: at.cycle,
+            pc,
+            kind: TraceKind::Fetch,
+            size: len as u8,
+            vaddr: pc,
+            paddr,
+            split: None,
+            region: Some(self.region_of(pc)),
+            tlb,
+            cache: cache.map(|(_, j)| j),
+            served_by: cache.map(|(o, _)| o.served_by),
+            page_fault,
+            fault: None,
+            data: None,
+            cycles: cache.map_or(0, |(o, _)| o.cycles),
+        };
+        observer.on_event(&Event::Access(access));
+    }
+}

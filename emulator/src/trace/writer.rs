@@ -1,0 +1,569 @@
+//! Trace writers (DESIGN.md §8): one [`Tracer`] observer, several output formats.
+//!
+//! Every format streams through a `BufWriter`: memory stays bounded however long the trace,
+//! and [`Tracer::finish`] flushes it (the process runner's every exit path ends there: exit,
+//! fatal signal, instruction limit).
+//!
+//! | format | lines |
+//! |---|---|
+//! | `text` | one aligned line per access, the journey left to right; `#` header; retirements (`--trace-regs`), page and process events as lines with `-` for seq |
+//! | `jsonl` | a header object `{"schema":"rvscope-trace/1","config":{…}}`, then one object per event |
+//! | `din` | Dinero IV: `LABEL HEXADDR`, 0 read, 1 write, 2 fetch; physical addresses |
+//! | `lackey` | Valgrind Lackey: `I  ADDR,SIZE`, ` L ADDR,SIZE`, ` S ADDR,SIZE`, ` M ADDR,SIZE`; virtual addresses |
+//! | `commit` | Spike `--log-commits`: `core   0: PRIV 0xPC (0xINSN) xN  0xVAL mem 0xADDR [0xDATA]` |
+//!
+//! `din` holds exactly the accesses that reached the modelled caches, in order, so replaying
+//! it with `rvscope cachesim` and the same cache configuration gives the live run's cache
+//! counts: failed accesses (a page fault before the retry) and `kernel` copies (which bypass
+//! the modelled caches) are left out; an AMO, one write access in the model, is one write
+//! record (label 1); a page-table walker's PTE read is a read record (label 0) when it went
+//! through the caches (`--ptw-through-cache true`, the default) and absent otherwise; an access
+//! crossing a page is two records, one per physical page. A record is Dinero's 4 bytes at the
+//! address rounded down to 4 unless the access is something else (a byte, a half-word, a
+//! 2-byte instruction, a word not aligned to 4): then a decimal third field gives its size in
+//! bytes and the address is exact. Dinero IV ignores what follows the address; `rvscope
+//! cachesim` reads it. Lackey lists the same accesses by virtual address (ptw reads by
+//! physical), AMOs as ` M`.
+
+use std::fmt::Write as _;
+use std::io::{self, BufWriter, Write};
+
+use serde_json::json;
+
+use crate::config::Config;
+use crate::hart::trap::Exception;
+use crate::isa::{self, Decoded};
+use crate::mem::hierarchy::{Level, LevelVisit};
+use crate::trace::event::{Access, AccessKind, Event, PageEvent, ProcessEvent, Retire, TlbOutcome};
+use crate::trace::filter::Filter;
+use crate::trace::Observer;
+
+/// Names of the cache levels, in `CacheJourney::levels` order.
+const LEVEL_NAMES: [&str; 3] = ["L1", "L2", "L3"];
+
+/// Version of the `jsonl` schema, in its header line.
+pub const JSONL_SCHEMA: &str = "rvscope-trace/1";
+
+/// A trace format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned columns for people.
+    Text,
+    /// One JSON object per event.
+    Jsonl,
+    /// Dinero IV.
+    Din,
+    /// Valgrind Lackey.
+    Lackey,
+    /// Spike `--log-commits`.
+    Commit,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "text" => Ok(Format::Text),
+            "jsonl" => Ok(Format::Jsonl),
+            "din" => Ok(Format::Din),
+            "lackey" => Ok(Format::Lackey),
+            "commit" => Ok(Format::Commit),
+            _ => Err(format!(
+                "unknown trace format '{s}' (text, jsonl, din, lackey, commit)"
+            )),
+        }
+    }
+}
+
+/// The Spike commit log's record of one memory access of the current instruction.
+#[derive(Clone, Copy, Debug)]
+struct CommitMem {
+    vaddr: u32,
+    kind: AccessKind,
+    size: u8,
+    data: Option<u32>,
+}
+
+/// An observer writing a trace in one [`Format`], keeping what its [`Filter`] keeps.
+pub struct Tracer<W: Write> {
+    out: BufWriter<W>,
+    format: Format,
+    filter: Filter,
+    /// The first write error; writing stops there and [`Tracer::finish`] reports it.
+    error: Option<io::Error>,
+    /// `commit`: the data accesses of the instruction about to retire.
+    commit_mem: Vec<CommitMem>,
+    /// Reused line buffer.
+    line: String,
+}
+
+impl<W: Write> Tracer<W> {
+    /// A tracer writing `format` to `out`; `config` goes into the headers that have one.
+    pub fn new(out: W, format: Format, filter: Filter, config: &Config) -> Tracer<W> {
+        let mut t = Tracer {
+            out: BufWriter::with_capacity(1 << 16, out),
+            format,
+            filter,
+            error: None,
+            commit_mem: Vec::new(),
+            line: String::with_capacity(256),
+        };
+        t.header(config);
+        t
+    }
+
+    /// Flushes the trace; returns the first write error, if any.
+    pub fn finish(mut self) -> io::Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.out.flush()
+    }
+
+    fn header(&mut self, config: &Config) {
+        match self.format {
+            Format::Text => {
+                // The same widths as `text_access`.
+                let _ = writeln!(
+                    self.line,
+                    "#{:>8} {:>10}  {:<8}  {:<6} {:>4}  {:<8}    {:<8}  {:<6}  {:<4}  {:<7} {:<7} {:<7} {:<6} {:>6}  note",
+                    "seq", "insn", "pc", "kind", "size", "vaddr", "paddr", "region", "tlb", "L1",
+                    "L2", "L3", "served", "cycles"
+                );
+            }
+            Format::Jsonl => {
+                let config = toml::from_str::<toml::Value>(&config.to_toml())
+                    .ok()
+                    .and_then(|v| serde_json::to_value(v).ok())
+                    .unwrap_or(serde_json::Value::Null);
+                let filter = json!({
+                    "from": self.filter.from,
+                    "to": (self.filter.to != u64::MAX).then_some(self.filter.to),
+                });
+                let header = json!({
+                    "schema": JSONL_SCHEMA,
+                    "config": config,
+                    "filter": filter,
+                });
+                let _ = writeln!(self.line, "{header}");
+            }
+            Format::Din | Format::Lackey | Format::Commit => {}
+        }
+        self.flush_line();
+    }
+
+    /// Writes the line buffer out (once an error happened, nothing more is written).
+    fn flush_line(&mut self) {
+        if self.error.is_none() && !self.line.is_empty() {
+            if let Err(e) = self.out.write_all(self.line.as_bytes()) {
+                self.error = Some(e);
+            }
+        }
+        self.line.clear();
+    }
+
+    fn write_event(&mut self, event: &Event) {
+        match self.format {
+            Format::Text => text_event(&mut self.line, event),
+            Format::Jsonl => jsonl_event(&mut self.line, event),
+            Format::Din => {
+                if let Event::Access(a) = event {
+                    din_access(&mut self.line, a);
+                }
+            }
+            Format::Lackey => {
+                if let Event::Access(a) = event {
+                    lackey_access(&mut self.line, a);
+                }
+            }
+            Format::Commit => self.commit_event(event),
+        }
+        self.flush_line();
+    }
+
+    fn commit_event(&mut self, event: &Event) {
+        match event {
+            Event::Access(a)
+                if a.completed()
+                    && matches!(
+                        a.kind,
+                        AccessKind::Load | AccessKind::Store | AccessKind::Amo
+                    ) =>
+            {
+                self.commit_mem.push(CommitMem {
+                    vaddr: a.vaddr,
+                    kind: a.kind,
+                    size: a.size,
+                    data: a.data,
+                });
+            }
+            Event::Access(a) if a.kind == AccessKind::Fetch => self.commit_mem.clear(),
+            Event::Retire(r) => {
+                commit_line(&mut self.line, r, &self.commit_mem);
+                self.commit_mem.clear();
+            }
+            _ => {}
+        }
+    }
+}
+
+impl<W: Write> Observer for Tracer<W> {
+    const ENABLED: bool = true;
+
+    fn on_event(&mut self, event: &Event) {
+        let keep = match event {
+            // The commit log is made of retirements.
+            Event::Retire(r) if self.format == Format::Commit => self.filter.in_window(r.insn),
+            Event::Access(a) if self.format == Format::Commit => self.filter.in_window(a.insn),
+            _ => self.filter.keeps(event),
+        };
+        if keep {
+            self.write_event(event);
+        }
+    }
+}
+
+// ---- din and lackey ----
+
+/// True if `a` reached the modelled caches (or, without caches, would have): what `din` and
+/// `lackey` hold.
+fn cache_visible(a: &Access) -> bool {
+    a.completed()
+        && a.kind != AccessKind::Kernel
+        && (a.kind != AccessKind::Ptw || a.cache.is_some())
+        && a.paddr.is_some()
+}
+
+/// The physical parts of `a`: address and size of each access the caches saw.
+fn parts(a: &Access) -> impl Iterator<Item = (u32, u32)> {
+    let paddr = a.paddr.unwrap_or(0);
+    let (first, second) = match a.split {
+        Some((p2, n2)) => ((paddr, a.size as u32 - n2 as u32), Some((p2, n2 as u32))),
+        None => ((paddr, a.size as u32), None),
+    };
+    std::iter::once(first).chain(second)
+}
+
+fn din_access(line: &mut String, a: &Access) {
+    if !cache_visible(a) {
+        return;
+    }
+    let label = match a.kind {
+        AccessKind::Fetch => 2,
+        AccessKind::Store | AccessKind::Amo => 1,
+        AccessKind::Load | AccessKind::Ptw | AccessKind::Kernel => 0,
+    };
+    for (addr, size) in parts(a) {
+        if size == 4 && addr & 3 == 0 {
+            let _ = writeln!(line, "{label} {addr:x}");
+        } else {
+            let _ = writeln!(line, "{label} {addr:x} {size}");
+        }
+    }
+}
+
+fn lackey_access(line: &mut String, a: &Access) {
+    if !cache_visible(a) {
+        return;
+    }
+    let tag = match a.kind {
+        AccessKind::Fetch => "I ",
+        AccessKind::Load | AccessKind::Ptw | AccessKind::Kernel => " L",
+        AccessKind::Store => " S",
+        AccessKind::Amo => " M",
+    };
+    let _ = writeln!(line, "{tag} {:08x},{}", a.vaddr, a.size);
+}
+
+// ---- commit ----
+
+/// Spike prints a value of `bits` bits as `0x` and bits/4 hex digits.
+fn spike_hex(line: &mut String, bits: u32, value: u32) {
+    let digits = (bits / 4) as usize;
+    let _ = write!(line, "0x{value:0digits$x}");
+}
+
+fn commit_line(line: &mut String, r: &Retire, mem: &[CommitMem]) {
+    let _ = write!(line, "core   0: {} ", r.privilege);
+    spike_hex(line, 32, r.pc);
+    line.push_str(" (");
+    spike_hex(line, u32::from(r.len) * 8, r.raw);
+    line.push(')');
+    if let Some(w) = r.write {
+        let _ = write!(line, " x{:<2} ", w.reg);
+        spike_hex(line, 32, w.value);
+    }
+    // Spike lists the reads, then the writes: an AMO is both.
+    for m in mem.iter().filter(|m| m.kind != AccessKind::Store) {
+        line.push_str(" mem ");
+        spike_hex(line, 32, m.vaddr);
+    }
+    for m in mem.iter().filter(|m| m.kind != AccessKind::Load) {
+        line.push_str(" mem ");
+        spike_hex(line, 32, m.vaddr);
+        line.push(' ');
+        let bits = u32::from(m.size) * 8;
+        let mask = if bits >= 32 {
+            u32::MAX
+        } else {
+            (1 << bits) - 1
+        };
+        spike_hex(line, bits, m.data.unwrap_or(0) & mask);
+    }
+    line.push('\n');
+}
+
+// ---- text ----
+
+fn tlb_name(t: TlbOutcome) -> &'static str {
+    match t {
+        TlbOutcome::None => "-",
+        TlbOutcome::Hit => "hit",
+        TlbOutcome::Miss => "miss",
+    }
+}
+
+fn level_name(l: Level) -> &'static str {
+    match l {
+        Level::L1 => "L1",
+        Level::L2 => "L2",
+        Level::L3 => "L3",
+        Level::Ram => "RAM",
+    }
+}
+
+/// One level's cell: `hit`, `miss`, `-` (not reached), with `+ev` when it evicted a clean
+/// line and `+wb` when it evicted a dirty one (written back below).
+fn level_cell(v: &LevelVisit) -> String {
+    let mut s = match v.hit {
+        None => "-".to_owned(),
+        Some(true) => "hit".to_owned(),
+        Some(false) => "miss".to_owned(),
+    };
+    if v.writebacks > 0 {
+        s.push_str("+wb");
+    } else if v.evictions > 0 {
+        s.push_str("+ev");
+    }
+    s
+}
+
+fn text_event(line: &mut String, event: &Event) {
+    match event {
+        Event::Access(a) => text_access(line, a),
+        Event::Retire(r) => {
+            let text = disasm(r);
+            let _ = write!(
+                line,
+                "{:>9} {:>10}  {:08x}  retire  {text}",
+                "-", r.insn, r.pc
+            );
+            if let Some(w) = r.write {
+                let _ = write!(line, "  {} = 0x{:08x}", isa::Reg(w.reg).abi_name(), w.value);
+            }
+            line.push('\n');
+        }
+        Event::Page(p) => text_page(line, p),
+        Event::Process(p) => text_process(line, p),
+    }
+}
+
+fn disasm(r: &Retire) -> String {
+    let d = isa::decode(r.raw);
+    isa::disasm(
+        &Decoded {
+            insn: d.insn,
+            raw: r.raw,
+            len: r.len,
+        },
+        r.pc,
+    )
+    .replace('\t', " ")
+}
+
+fn text_access(line: &mut String, a: &Access) {
+    let paddr = a
+        .paddr
+        .map_or_else(|| "--------".to_owned(), |p| format!("{p:08x}"));
+    let region = a.region.map_or("-", |r| r.name());
+    let (l1, l2, l3) = match &a.cache {
+        Some(j) => (
+            level_cell(&j.levels[0]),
+            level_cell(&j.levels[1]),
+            level_cell(&j.levels[2]),
+        ),
+        None => ("-".into(), "-".into(), "-".into()),
+    };
+    let served = a.served_by.map_or("-", level_name);
+    let _ = write!(
+        line,
+        "{:>9} {:>10}  {:08x}  {:<6} {:>4}  {:08x} -> {paddr}  {region:<6}  {:<4}  {l1:<7} {l2:<7} {l3:<7} {served:<6} {:>6}",
+        a.seq,
+        a.insn,
+        a.pc,
+        a.kind.name(),
+        a.size,
+        a.vaddr,
+        tlb_name(a.tlb),
+        a.cycles
+    );
+    let mut notes = Vec::new();
+    if let Some(pf) = a.page_fault {
+        notes.push(format!("{pf:?} page fault before").to_lowercase());
+    }
+    if let Some((p2, n2)) = a.split {
+        notes.push(format!("{n2} bytes at {p2:08x}"));
+    }
+    if let Some(e) = a.fault {
+        notes.push(format!("FAULT: {}", exception_text(e)));
+    }
+    if !notes.is_empty() {
+        line.push_str("  ");
+        line.push_str(&notes.join("; "));
+    }
+    // No trailing spaces on lines without a note.
+    let trimmed = line.trim_end().len();
+    line.truncate(trimmed);
+    line.push('\n');
+}
+
+fn exception_text(e: Exception) -> String {
+    format!("{} at {:#010x}", e.name(), e.tval())
+}
+
+fn text_page(line: &mut String, p: &PageEvent) {
+    let _ = writeln!(
+        line,
+        "{:>9} {:>10}  {:08x}  page    {} fault at {:08x} ({}): page mapped",
+        "-",
+        p.insn,
+        p.pc,
+        format!("{:?}", p.fault).to_lowercase(),
+        p.vaddr,
+        p.region.name()
+    );
+}
+
+fn text_process(line: &mut String, p: &ProcessEvent) {
+    let _ = match *p {
+        ProcessEvent::Start { entry, sp } => writeln!(
+            line,
+            "{:>9} {:>10}  {entry:08x}  start   sp={sp:08x}",
+            "-", 0
+        ),
+        ProcessEvent::Exit { insn, status } => {
+            writeln!(
+                line,
+                "{:>9} {insn:>10}  {:8}  exit    status {status}",
+                "-", ""
+            )
+        }
+        ProcessEvent::Signal {
+            insn,
+            pc,
+            signal,
+            addr,
+        } => writeln!(
+            line,
+            "{:>9} {insn:>10}  {pc:08x}  signal  {} ({}){}",
+            "-",
+            signal.name(),
+            signal.description(),
+            addr.map_or(String::new(), |a| format!(" at {a:08x}"))
+        ),
+        ProcessEvent::Limit { insn } => {
+            writeln!(line, "{:>9} {insn:>10}  {:8}  limit   --max-insns", "-", "")
+        }
+    };
+}
+
+// ---- jsonl ----
+
+fn jsonl_event(line: &mut String, event: &Event) {
+    let value = match event {
+        Event::Access(a) => {
+            let levels: Vec<_> = a
+                .cache
+                .map(|j| {
+                    j.levels
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, v)| v.hit.is_some())
+                        .map(|(i, v)| {
+                            json!({
+                                "level": LEVEL_NAMES[i],
+                                "hit": v.hit,
+                                "evictions": v.evictions,
+                                "writebacks": v.writebacks,
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({
+                "event": "access",
+                "seq": a.seq,
+                "insn": a.insn,
+                "cycle": a.cycle,
+                "pc": a.pc,
+                "kind": a.kind,
+                "size": a.size,
+                "vaddr": a.vaddr,
+                "paddr": a.paddr,
+                "split": a.split.map(|(p, n)| json!({"paddr": p, "size": n})),
+                "region": a.region.map(|r| r.name()),
+                "tlb": a.tlb,
+                "levels": levels,
+                "served_by": a.served_by.map(level_name),
+                "ram_reads": a.cache.map(|j| j.ram_reads),
+                "ram_writes": a.cache.map(|j| j.ram_writes),
+                "page_fault": a.page_fault,
+                "fault": a.fault.map(exception_text),
+                "data": a.data,
+                "cycles": a.cycles,
+            })
+        }
+        Event::Retire(r) => json!({
+            "event": "retire",
+            "insn": r.insn,
+            "pc": r.pc,
+            "raw": r.raw,
+            "len": r.len,
+            "disasm": disasm(r),
+            "privilege": r.privilege,
+            "write": r.write.map(|w| json!({"reg": w.reg, "value": w.value})),
+        }),
+        Event::Page(p) => json!({
+            "event": "page",
+            "kind": p.kind,
+            "insn": p.insn,
+            "pc": p.pc,
+            "vaddr": p.vaddr,
+            "region": p.region.name(),
+            "fault": p.fault,
+        }),
+        Event::Process(p) => match *p {
+            ProcessEvent::Start { entry, sp } => {
+                json!({"event": "start", "entry": entry, "sp": sp})
+            }
+            ProcessEvent::Exit { insn, status } => {
+                json!({"event": "exit", "insn": insn, "status": status})
+            }
+            ProcessEvent::Signal {
+                insn,
+                pc,
+                signal,
+                addr,
+            } => json!({
+                "event": "signal",
+                "insn": insn,
+                "pc": pc,
+                "signal": signal.name(),
+                "addr": addr,
+            }),
+            ProcessEvent::Limit { insn } => json!({"event": "limit", "insn": insn}),
+        },
+    };
+    let _ = writeln!(line, "{value}");
+}
