@@ -55,6 +55,15 @@ fn a_checksum_over_more_than_ram_is_the_same_at_any_ram_size_and_policy() {
             let major = paging["major_faults"].as_u64().unwrap();
             // The 3 MiB buffer does not fit 1 MiB of RAM: pages go out and come back. With
             // 4 MiB and 1 GiB everything stays resident.
+            // Every page moved costs the swap latency (default 100,000 cycles), and those
+            // cycles are the CPI stack's `swap` component, apart from the faults' own.
+            let moved =
+                paging["swap_ins"].as_u64().unwrap() + paging["swap_outs"].as_u64().unwrap();
+            assert_eq!(
+                stats["cpi_stack"]["swap"].as_u64(),
+                Some(moved * 100_000),
+                "{what}"
+            );
             if ram == "1M" {
                 assert!(major > 1000, "{what}: {major} major faults");
                 assert!(paging["swap_outs"].as_u64().unwrap() > 1000, "{what}");

@@ -54,7 +54,7 @@ fn check(stats: &Value, what: &str) -> Vec<String> {
         bad.push(format!("{what}: cpi {cpi}"));
     }
     if stats["timing"] == "functional" {
-        let kernel = stack["page_faults"].as_u64().unwrap();
+        let kernel = stack["page_faults"].as_u64().unwrap() + stack["swap"].as_u64().unwrap();
         if cycles != instructions + kernel || !stats["pipeline"].is_null() {
             bad.push(format!(
                 "{what}: functional cycles {cycles} ≠ {instructions} + {kernel}"

@@ -19,10 +19,13 @@ pub struct Hart {
     pub pc: u32,
     /// Instructions retired (`instret`).
     pub instret: u64,
-    /// Cycles spent in the kernel on the program's behalf (page faults).
+    /// Cycles spent in the kernel on the program's behalf resolving page faults.
     pub kernel_cycles: u64,
+    /// Cycles spent in the kernel moving pages to and from swap (major faults' page-ins and
+    /// the page-outs that made room), kernel time too but a CPI-stack component of its own.
+    pub swap_cycles: u64,
     /// The pipeline timing model (`None` in the functional timing mode, where every
-    /// instruction costs one cycle: `cycle = instret + kernel_cycles`).
+    /// instruction costs one cycle: `cycle = instret + kernel_cycles + swap_cycles`).
     pub pipeline: Option<Box<Pipeline>>,
     /// Address reserved by the last LR.W, if still held.
     pub reservation: Option<u32>,
@@ -45,6 +48,7 @@ impl Hart {
             pc,
             instret: 0,
             kernel_cycles: 0,
+            swap_cycles: 0,
             pipeline: None,
             reservation: None,
             clock_hz,
@@ -127,7 +131,7 @@ impl Hart {
             dcache,
             tlb,
             page_faults: self.kernel_cycles,
-            swap: 0,
+            swap: self.swap_cycles,
         }
     }
 
@@ -135,7 +139,7 @@ impl Hart {
     pub fn cycles(&self, mem: &Memory) -> u64 {
         let pipeline = self.pipeline.as_ref().map_or(0, |p| p.stall_cycles());
         let [icache, dcache, tlb] = mem.stall_cycles();
-        self.instret + self.kernel_cycles + pipeline + icache + dcache + tlb
+        self.instret + self.kernel_cycles + self.swap_cycles + pipeline + icache + dcache + tlb
     }
 
     /// The `time` counter (ticks of [`TIMEBASE_HZ`]).

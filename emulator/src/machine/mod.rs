@@ -221,7 +221,7 @@ impl Machine {
                         let at = TraceAt {
                             pc,
                             insn,
-                            cycle: insn + core.hart.kernel_cycles,
+                            cycle: core.hart.cycles(&core.mem),
                         };
                         // The kernel's copies to and from user memory.
                         core.mem.emit_journal(at, observer);

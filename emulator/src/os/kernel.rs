@@ -143,7 +143,7 @@ impl Kernel {
         // Swap transfers (a major fault's page-in, the page-outs that made room, a system
         // call's fault-in) are kernel time like the fault itself (DESIGN.md §6).
         let swap_cycles = self.process.pager.take_pending_cycles();
-        hart.kernel_cycles += swap_cycles;
+        hart.swap_cycles += swap_cycles;
         self.process.paging.paging_cycles += swap_cycles;
         ended
     }

@@ -15,7 +15,7 @@
 //! Memory stalls are counted by [`Memory`](crate::mem::access::Memory) (see
 //! [`Hart::cpi_stack`](crate::hart::Hart::cpi_stack)): each fetch or data access costs the latencies on its path in the cache
 //! hierarchy, of which IF or MEM covers one cycle; TLB-miss walks cost all their PTE reads'
-//! cycles; page faults cost kernel time.
+//! cycles; page faults and swap transfers cost kernel time (`page_faults`, `swap`).
 //!
 //! Cost on the hot path: the interpreter runs decoded blocks ([`crate::hart::blocks`]), and
 //! within a block everything but the exit point is static. [`Pipeline::prepare`] therefore
@@ -437,7 +437,7 @@ pub struct CpiStack {
     pub tlb: u64,
     /// Kernel time serving page faults.
     pub page_faults: u64,
-    /// Swap-in and swap-out time (no swap device yet).
+    /// Kernel time moving pages in from and out to swap (`--swap-latency` per page).
     pub swap: u64,
 }
 
