@@ -462,23 +462,8 @@ mod tests {
             .iter()
             .flat_map(|i| encode(i).to_le_bytes())
             .collect();
-        let image = ElfImage {
-            entry: TEXT,
-            segments: vec![Segment {
-                vaddr: TEXT,
-                mem_size: data.len() as u32,
-                data,
-                perms: Perms {
-                    read: true,
-                    write: false,
-                    exec: true,
-                },
-            }],
-            phdr_vaddr: 0,
-            phent: 32,
-            phnum: 1,
-            uses_rvc: false,
-        };
+        let size = data.len() as u32;
+        let image = ElfImage::synthetic(vec![Segment::synthetic(TEXT, data, size, Perms::RX)]);
         let files = Files::new(None, StdStream::Null, StdStream::Null, StdStream::Null).unwrap();
         Machine::from_image(&config, image, Symbols::none(), &["t".into()], files).unwrap()
     }

@@ -40,6 +40,25 @@ pub struct Perms {
 }
 
 impl Perms {
+    /// Read only (rodata).
+    pub const R: Perms = Perms {
+        read: true,
+        write: false,
+        exec: false,
+    };
+    /// Read and write (data, heap, stack).
+    pub const RW: Perms = Perms {
+        read: true,
+        write: true,
+        exec: false,
+    };
+    /// Read and execute (text).
+    pub const RX: Perms = Perms {
+        read: true,
+        write: false,
+        exec: true,
+    };
+
     /// Entry flag bits for these permissions (plus VALID).
     pub fn bits(self) -> u32 {
         VALID

@@ -35,6 +35,17 @@ pub struct Segment {
 }
 
 impl Segment {
+    /// A segment for unit tests: `data` at `vaddr`, `mem_size` bytes in memory.
+    #[cfg(test)]
+    pub(crate) fn synthetic(vaddr: u32, data: Vec<u8>, mem_size: u32, perms: Perms) -> Segment {
+        Segment {
+            vaddr,
+            mem_size,
+            data,
+            perms,
+        }
+    }
+
     /// One past the last byte.
     pub fn end(&self) -> u64 {
         self.vaddr as u64 + self.mem_size as u64
@@ -108,6 +119,20 @@ fn parse_rv32_executable(bytes: &[u8]) -> std::result::Result<Elf<'_>, String> {
 }
 
 impl ElfImage {
+    /// A synthetic image for unit tests: `segments` (in address order) and the entry at the
+    /// first one, without program headers in memory.
+    #[cfg(test)]
+    pub(crate) fn synthetic(segments: Vec<Segment>) -> ElfImage {
+        ElfImage {
+            entry: segments[0].vaddr,
+            phnum: segments.len() as u32,
+            segments,
+            phdr_vaddr: 0,
+            phent: 32,
+            uses_rvc: false,
+        }
+    }
+
     /// Reads and validates the ELF at `path`.
     pub fn load(path: &Path) -> Result<ElfImage> {
         let bytes = std::fs::read(path).map_err(|source| Error::ElfNotFound {

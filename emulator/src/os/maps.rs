@@ -197,11 +197,7 @@ fn perms_text(p: Perms, last: char) -> String {
 mod tests {
     use super::*;
 
-    const RW: Perms = Perms {
-        read: true,
-        write: true,
-        exec: false,
-    };
+    const RW: Perms = Perms::RW;
 
     #[test]
     fn the_text_has_aligned_columns_and_totals() {

@@ -358,11 +358,7 @@ mod tests {
     use crate::mmu::pagemap::Perms;
     use crate::os::layout::Region;
 
-    const RW: Perms = Perms {
-        read: true,
-        write: true,
-        exec: false,
-    };
+    const RW: Perms = Perms::RW;
 
     #[test]
     fn policy_names_round_trip() {
@@ -455,23 +451,8 @@ mod tests {
     const HEAP: u32 = 0x11000;
 
     fn rig(policy: PagePolicy, user_frames: u64) -> (Process, Memory) {
-        let image = ElfImage {
-            entry: 0x10000,
-            segments: vec![Segment {
-                vaddr: 0x10000,
-                mem_size: 0x100,
-                data: vec![0x13; 0x100],
-                perms: Perms {
-                    read: true,
-                    write: false,
-                    exec: true,
-                },
-            }],
-            phdr_vaddr: 0,
-            phent: 32,
-            phnum: 1,
-            uses_rvc: false,
-        };
+        let text = Segment::synthetic(0x10000, vec![0x13; 0x100], 0x100, Perms::RX);
+        let image = ElfImage::synthetic(vec![text]);
         let frames = 2 + user_frames;
         let mut mem = Memory::new(PhysMem::new(frames * u64::from(PAGE_SIZE)));
         let mut process = Process::new(image, DEFAULT_STACK_LIMIT);

@@ -333,11 +333,7 @@ mod tests {
         }
     }
 
-    const RW: Perms = Perms {
-        read: true,
-        write: true,
-        exec: false,
-    };
+    const RW: Perms = Perms::RW;
 
     #[test]
     fn the_walker_translates_what_the_kernel_mapped() {

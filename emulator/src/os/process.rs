@@ -692,21 +692,9 @@ mod tests {
     const STACK_LIMIT: u32 = STACK_TOP - DEFAULT_STACK_LIMIT;
     const GAP_BOTTOM: u32 = STACK_LIMIT - STACK_GUARD_GAP;
 
-    const RX: Perms = Perms {
-        read: true,
-        write: false,
-        exec: true,
-    };
-    const R: Perms = Perms {
-        read: true,
-        write: false,
-        exec: false,
-    };
-    const RW: Perms = Perms {
-        read: true,
-        write: true,
-        exec: false,
-    };
+    const RX: Perms = Perms::RX;
+    const R: Perms = Perms::R;
+    const RW: Perms = Perms::RW;
 
     /// Byte `i` of a segment's file data: never zero, so "zero after filesz" is visible.
     fn pattern(seed: u8, i: usize) -> u8 {

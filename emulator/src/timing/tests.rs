@@ -34,27 +34,10 @@ fn machine(program: &[Insn], config: &Config) -> Machine {
     let mut code = program.to_vec();
     code.extend([addi(A7, ZERO, 93), Insn::Ecall]);
     let text: Vec<u8> = code.iter().flat_map(|i| encode(i).to_le_bytes()).collect();
-    let segment = |vaddr, data: Vec<u8>, mem_size, write, exec| Segment {
-        vaddr,
-        mem_size,
-        data,
-        perms: Perms {
-            read: true,
-            write,
-            exec,
-        },
-    };
-    let image = ElfImage {
-        entry: TEXT,
-        segments: vec![
-            segment(TEXT, text.clone(), text.len() as u32, false, true),
-            segment(DATA, Vec::new(), DATA_BYTES, true, false),
-        ],
-        phdr_vaddr: 0,
-        phent: 32,
-        phnum: 2,
-        uses_rvc: false,
-    };
+    let image = ElfImage::synthetic(vec![
+        Segment::synthetic(TEXT, text.clone(), text.len() as u32, Perms::RX),
+        Segment::synthetic(DATA, Vec::new(), DATA_BYTES, Perms::RW),
+    ]);
     let files = Files::new(None, StdStream::Null, StdStream::Null, StdStream::Null).unwrap();
     Machine::from_image(config, image, Symbols::none(), &["t".into()], files).unwrap()
 }
