@@ -99,6 +99,16 @@ pub const PMPCFG15: u16 = 0x3AF;
 pub const PMPADDR0: u16 = 0x3B0;
 /// `pmpaddr63`.
 pub const PMPADDR63: u16 = 0x3EF;
+/// `tselect`: the debug trigger (Sdtrig) being accessed through `tdata1`–`tdata3`.
+pub const TSELECT: u16 = 0x7A0;
+/// `tdata1`: the selected trigger's type and configuration.
+pub const TDATA1: u16 = 0x7A1;
+/// `tdata2`.
+pub const TDATA2: u16 = 0x7A2;
+/// `tdata3`.
+pub const TDATA3: u16 = 0x7A3;
+/// `tinfo`: the trigger types the selected trigger supports.
+pub const TINFO: u16 = 0x7A4;
 /// `mcycle`.
 pub const MCYCLE: u16 = 0xB00;
 /// `minstret`.

@@ -173,9 +173,12 @@ impl CounterCsr {
         }
     }
 
-    /// Writes one 32-bit half; the other half keeps its value at `count`.
-    fn set_half(&mut self, count: u64, value: u32, high: bool) {
-        let old = self.value(count);
+    /// Writes one 32-bit half at the hart's count `after`; the other half keeps the value it
+    /// had at `before`, the count when the writing instruction started (its own increment is
+    /// the one the write replaces, so a carry from it must not reach the other half).
+    fn set_half(&mut self, before: u64, after: u64, value: u32, high: bool) {
+        let old = self.value(before);
+        let count = after;
         let new = if high {
             (old & 0xFFFF_FFFF) | u64::from(value) << 32
         } else {
@@ -316,7 +319,7 @@ impl Csrs {
             instret: counters.instret.wrapping_add(1),
             time: counters.time,
         };
-        self.write(csr, new, after);
+        self.write(csr, new, counters, after);
         Some(old)
     }
 
@@ -405,19 +408,28 @@ impl Csrs {
                 let i = usize::from(csr - PMPADDR0);
                 self.pmpaddr.get(i).copied().unwrap_or(0)
             }
+            // Sdtrig with no triggers (debug spec §5.1): tselect is WARL with 0 its only legal
+            // value; tdata1 reads type 0, "no trigger at this index", so software probing for
+            // breakpoints (as riscv-tests' `breakpoint` does) finds none; tinfo says only type 0.
+            TSELECT | TDATA1 | TDATA2 | TDATA3 => 0,
+            TINFO => 1,
             _ => return None,
         };
         Some(value)
     }
 
-    /// Writes an existing, writable `csr` with WARL legalisation; `after` are the counts once
-    /// the writing instruction has retired.
-    fn write(&mut self, csr: u16, v: u32, after: Counters) {
+    /// Writes an existing, writable `csr` with WARL legalisation; `before` are the counts when
+    /// the writing instruction started, `after` once it has retired.
+    fn write(&mut self, csr: u16, v: u32, before: Counters, after: Counters) {
         match csr {
-            MCYCLE => self.cycle.set_half(after.cycle, v, false),
-            MCYCLEH => self.cycle.set_half(after.cycle, v, true),
-            MINSTRET => self.instret.set_half(after.instret, v, false),
-            MINSTRETH => self.instret.set_half(after.instret, v, true),
+            MCYCLE => self.cycle.set_half(before.cycle, after.cycle, v, false),
+            MCYCLEH => self.cycle.set_half(before.cycle, after.cycle, v, true),
+            MINSTRET => self
+                .instret
+                .set_half(before.instret, after.instret, v, false),
+            MINSTRETH => self
+                .instret
+                .set_half(before.instret, after.instret, v, true),
             SSTATUS => self.write_mstatus(
                 (self.mstatus & !mstatus::SSTATUS_WRITABLE) | (v & mstatus::SSTATUS_WRITABLE),
             ),
@@ -468,7 +480,8 @@ impl Csrs {
                     *r = v;
                 }
             }
-            // misa (fixed extensions), mstatush, menvcfgh and the event counters ignore writes.
+            // misa (fixed extensions), mstatush, menvcfgh, the event counters and the trigger
+            // registers (no triggers) ignore writes.
             _ => {}
         }
     }
@@ -709,11 +722,13 @@ mod tests {
             (M, PMPCFG0, Write(0x1f), true),
             (M, PMPADDR63, Read, true),
             (S, PMPADDR0, Read, false),
-            // Nonexistent: hypervisor (bits [9:8] = 2), debug, trigger, random.
+            // Trigger registers exist (with no triggers), for M-mode only.
+            (M, TSELECT, Read, true),
+            (S, TSELECT, Read, false),
+            // Nonexistent: hypervisor (bits [9:8] = 2), debug mode, random.
             (M, 0x200, Read, false),
             (M, 0x600, Read, false),
             (M, 0x7B0, Read, false),
-            (M, 0x7A0, Read, false),
             (M, 0x5C0, Read, false),
         ];
         for &(mode, csr, op, legal) in cases {
@@ -755,6 +770,35 @@ mod tests {
         let frozen = c.access(MINSTRET, CsrOp::Read, M, later);
         assert_eq!(frozen, Some(51));
         assert_eq!(c.access(TIME, CsrOp::Read, M, later), Some(50));
+    }
+
+    /// Writing one half of a 64-bit counter replaces the writing instruction's increment, so
+    /// no carry from that increment reaches the other half (riscv-tests `instret_overflow`).
+    #[test]
+    fn a_half_write_takes_no_carry_from_its_own_increment() {
+        let mut c = Csrs::new();
+        let at = |instret: u64| Counters { instret, ..NOW };
+        c.access(MINSTRET, CsrOp::Write(u32::MAX), M, at(900))
+            .unwrap();
+        c.access(MINSTRETH, CsrOp::Write(u32::MAX), M, at(901))
+            .unwrap();
+        // The next instruction (a nop at 902) wraps the counter to 0.
+        assert_eq!(c.access(MINSTRET, CsrOp::Read, M, at(903)), Some(0));
+        assert_eq!(c.access(MINSTRETH, CsrOp::Read, M, at(903)), Some(0));
+        assert_eq!(c.access(MINSTRETH, CsrOp::Read, M, at(902)), Some(u32::MAX));
+    }
+
+    /// Sdtrig without triggers: tselect keeps 0, tdata1 reads type 0 ("no trigger"), writes
+    /// are ignored, and only M-mode reaches them.
+    #[test]
+    fn trigger_registers_report_no_triggers() {
+        let mut c = Csrs::new();
+        write(&mut c, TSELECT, 1);
+        assert_eq!(read(&mut c, TSELECT), 0);
+        write(&mut c, TDATA1, 2 << 28 | 1 << 6 | 1 << 2);
+        assert_eq!(read(&mut c, TDATA1), 0);
+        assert_eq!(read(&mut c, TINFO), 1);
+        assert_eq!(c.access(TSELECT, CsrOp::Read, S, NOW), None);
     }
 
     #[test]
