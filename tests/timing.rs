@@ -210,3 +210,50 @@ fn bad_pipeline_flags_are_one_line_errors() {
         assert!(err.contains(want), "{flags:?}: {err}");
     }
 }
+
+/// `--pipeline-view FROM:COUNT`: the diagram of a window on stderr, the program's output
+/// unchanged; bad windows and the functional mode are one-line errors (125).
+#[test]
+fn pipeline_view_draws_a_window_and_refuses_bad_ones() {
+    let hello = guest_elf("examples", "hello");
+    let out = rvscope()
+        .args(["run", "--pipeline-view", "1000:8"])
+        .arg(&hello)
+        .output()
+        .expect("rvscope");
+    assert_eq!(status_code(&out), 0);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "Hello, world!\nargc = 1\n"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("pipeline view: instructions 1000..1008"),
+        "{err}"
+    );
+    let rows = err
+        .lines()
+        .filter(|l| l.contains(" |") && l.contains("IF"))
+        .count();
+    assert_eq!(rows, 8, "{err}");
+    assert!(err.contains("8 instructions,"), "{err}");
+    for (flags, want) in [
+        (&["--pipeline-view", "5"][..], "not FROM:COUNT"),
+        (&["--pipeline-view", "1:0"][..], "COUNT 0 is out of range"),
+        (
+            &["--timing", "functional", "--pipeline-view", "1:5"][..],
+            "no pipeline model",
+        ),
+    ] {
+        let out = rvscope()
+            .arg("run")
+            .args(flags)
+            .arg(&hello)
+            .output()
+            .expect("rvscope");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(status_code(&out), 125, "{flags:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{flags:?}: {err}");
+        assert!(err.contains(want), "{flags:?}: {err}");
+    }
+}

@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a static RV32 ELF as a user process (or, with --bare, on the bare machine).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Disassemble an ELF's code (objdump -d style).
     Disasm(DisasmArgs),
     /// Run the cache hierarchy alone on a Dinero IV "din" trace and print its statistics.
@@ -95,6 +95,12 @@ pub struct RunArgs {
     /// Add each retired instruction with its register write (text, jsonl).
     #[arg(long)]
     pub trace_regs: bool,
+    /// Print to stderr, when the program ends, the pipeline diagram (instructions as rows,
+    /// cycles as columns, stalls and flushes marked) of COUNT instructions (at most 1000) from
+    /// the one with FROM instructions retired before it. Needs the pipeline model (--timing
+    /// full or tlb); the run is traced, so it is slower.
+    #[arg(long, value_name = "FROM:COUNT")]
+    pub pipeline_view: Option<rvscope::timing::view::ViewWindow>,
     /// The program (a static RV32 ELF).
     #[arg(value_name = "ELF")]
     pub elf: PathBuf,

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use rvscope::os::files::Files;
+use rvscope::timing::view::PipelineView;
 use rvscope::trace::{Filter, Tracer};
 use rvscope::{BareMachine, Machine, Outcome, Stats};
 
@@ -39,10 +40,24 @@ pub fn run(args: RunArgs) -> Result<u8> {
             .unwrap_or(std::path::Path::new(""));
         rvscope::Error::Config(format!("--fs-root {}: {e}", root.display()))
     })?;
+    let mut view = match args.pipeline_view {
+        Some(window) if config.timing.models_pipeline() => {
+            Some(PipelineView::new(window, config.pipeline))
+        }
+        Some(_) => return Err(rvscope::Error::Config(format!(
+            "--pipeline-view: the {} timing mode has no pipeline model (use --timing full or tlb)",
+            config.timing
+        ))
+        .into()),
+        None => None,
+    };
     let mut machine = Machine::new(&config, &args.elf, &argv, files)?;
-    let outcome = match trace {
-        Some(mut tracer) => {
-            let outcome = machine.run_with(&mut tracer);
+    let outcome = match (trace, view.as_mut()) {
+        (Some(mut tracer), view) => {
+            let outcome = match view {
+                Some(view) => machine.run_with(&mut (&mut tracer, view)),
+                None => machine.run_with(&mut tracer),
+            };
             let path = args.trace.as_deref().unwrap_or(std::path::Path::new(""));
             tracer.finish().map_err(|source| rvscope::Error::Io {
                 context: format!("writing the trace {}", path.display()),
@@ -50,8 +65,12 @@ pub fn run(args: RunArgs) -> Result<u8> {
             })?;
             outcome
         }
-        None => machine.run(),
+        (None, Some(view)) => machine.run_with(view),
+        (None, None) => machine.run(),
     };
+    if let Some(view) = &view {
+        let _ = std::io::stderr().lock().write_all(view.render().as_bytes());
+    }
     match &outcome {
         Outcome::Exited(_) => {}
         Outcome::Signaled { report, .. } if report.is_empty() => {}

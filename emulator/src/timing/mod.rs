@@ -27,6 +27,7 @@
 
 pub mod hazard;
 pub mod predictor;
+pub mod view;
 
 use serde::Serialize;
 

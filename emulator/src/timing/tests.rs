@@ -254,3 +254,120 @@ fn the_functional_mode_charges_one_cycle_per_instruction_plus_kernel_time() {
     assert!(s.pipeline.is_none());
     assert_eq!(s.cycles, s.instructions + s.cpi_stack.page_faults);
 }
+
+/// Runs `program` under `--pipeline-view 0:1000` (the whole program) and checks the view
+/// against the model: the same hazard totals, and a diagram whose rows add up to the run's
+/// cycles. Returns the diagram.
+fn view_agrees_with_the_model(program: &[Insn], config: &Config) -> String {
+    use crate::timing::view::{PipelineView, ViewWindow};
+    let mut m = machine(program, config);
+    let window = ViewWindow {
+        from: 0,
+        count: 1000,
+    };
+    let mut view = PipelineView::new(window, config.pipeline);
+    assert!(matches!(m.run_with(&mut view), Outcome::Exited(_)));
+    let stats = m.stats();
+    let stack = stats.cpi_stack;
+    assert_eq!(
+        view.hazard_totals(),
+        [stack.branch, stack.load_use, stack.mul_div],
+        "{program:?}"
+    );
+    let rows = view.window_cycles();
+    assert_eq!(rows.len() as u64, stats.instructions);
+    let drawn: u64 = rows.iter().map(|r| 1 + r.stalls()).sum();
+    assert_eq!(drawn, stats.cycles, "{program:?}");
+    view.render()
+}
+
+#[test]
+fn the_pipeline_view_charges_what_the_model_charges() {
+    let load_use = [
+        Insn::Lui { rd: A1, imm: TEXT },
+        Insn::Lw {
+            rd: A0,
+            rs1: A1,
+            offset: 0,
+        },
+        addi(A0, A0, 1),
+    ];
+    let divide = [
+        addi(A0, ZERO, 100),
+        addi(A1, ZERO, 7),
+        Insn::Div {
+            rd: A2,
+            rs1: A0,
+            rs2: A1,
+        },
+    ];
+    let mut bimodal = tlb_only();
+    bimodal.pipeline.predictor = PredictorKind::Bimodal { entries: 16 };
+    let mut btfn = tlb_only();
+    btfn.pipeline.predictor = PredictorKind::Btfn;
+    for config in [
+        tlb_only(),
+        no_forwarding(tlb_only()),
+        bimodal,
+        btfn,
+        Config::default(),
+    ] {
+        view_agrees_with_the_model(&load_use, &config);
+        view_agrees_with_the_model(&ten_trip_loop(), &config);
+        view_agrees_with_the_model(&divide, &config);
+    }
+}
+
+#[test]
+fn the_pipeline_view_draws_the_textbook_cases() {
+    // lui; lw a0; addi a0,a0,1 (uses the load): one bubble, the addi waits in ID.
+    let load_use = [
+        Insn::Lui { rd: A1, imm: TEXT },
+        Insn::Lw {
+            rd: A0,
+            rs1: A1,
+            offset: 0,
+        },
+        addi(A0, A0, 1),
+    ];
+    let diagram = view_agrees_with_the_model(&load_use, &tlb_only());
+    let addi_row = diagram
+        .lines()
+        .find(|l| l.contains("a0,a0,1"))
+        .unwrap_or_else(|| panic!("{diagram}"));
+    // IF, ID, a bubble, then EX (the walks of the lw's data page freeze the pipe after it).
+    let cells = |row: &str| -> Vec<String> {
+        let (_, cells) = row.split_once('|').expect("a diagram row");
+        cells.split_whitespace().map(str::to_owned).collect()
+    };
+    assert_eq!(cells(addi_row)[..4], ["IF", "ID", "**", "EX"], "{diagram}");
+    // The static not-taken predictor mispredicts the taken bne: 2 flushed fetches each time.
+    let diagram = view_agrees_with_the_model(&ten_trip_loop(), &tlb_only());
+    assert_eq!(diagram.matches("(flushed)").count(), 9, "{diagram}");
+    let flushed: usize = diagram
+        .lines()
+        .filter(|l| l.contains("(flushed)"))
+        .map(|l| l.matches("xx").count())
+        .sum();
+    assert_eq!(flushed, 9 * 2, "{diagram}");
+    // A divide holds EX for div-latency cycles; everything behind it waits.
+    let divide = [
+        addi(A0, ZERO, 100),
+        addi(A1, ZERO, 7),
+        Insn::Div {
+            rd: A2,
+            rs1: A0,
+            rs2: A1,
+        },
+    ];
+    let diagram = view_agrees_with_the_model(&divide, &tlb_only());
+    let div_row = diagram
+        .lines()
+        .find(|l| l.contains("div "))
+        .expect("the div row");
+    let div = cells(div_row);
+    let ex = div.iter().position(|c| c == "EX").expect("EX");
+    // div-latency 34: EX and 33 more cycles (drawn compressed when long: "ex", "~" gap, "ex").
+    assert_eq!(div[ex + 1], "ex", "{diagram}");
+    assert_eq!(div.last().map(String::as_str), Some("WB"), "{diagram}");
+}

@@ -53,3 +53,17 @@ impl Observer for Recorder {
         self.events.push(event.clone());
     }
 }
+
+/// Two observers side by side (`--trace` with `--pipeline-view`): each gets every event.
+impl<A: Observer, B: Observer> Observer for (&mut A, &mut B) {
+    const ENABLED: bool = A::ENABLED || B::ENABLED;
+
+    fn on_event(&mut self, event: &Event) {
+        if A::ENABLED {
+            self.0.on_event(event);
+        }
+        if B::ENABLED {
+            self.1.on_event(event);
+        }
+    }
+}

@@ -38,6 +38,9 @@ pub(super) struct Journaled {
     paddr: u32,
     size: u8,
     cache: Option<(AccessOutcome, CacheJourney)>,
+    /// Cycles of an access that bypassed the caches (a PTE read without caches: the RAM
+    /// latency); 0 otherwise.
+    uncached_cycles: u64,
 }
 
 /// One page's part of a completed data access: physical address, bytes, and what the caches
@@ -89,6 +92,7 @@ impl PtwPort<'_> {
                     paddr,
                     size: 4,
                     cache: None,
+                    uncached_cycles: self.uncached_read_cycles,
                 });
             }
             return;
@@ -104,6 +108,7 @@ impl PtwPort<'_> {
                     paddr,
                     size: 4,
                     cache: Some((out, journey)),
+                    uncached_cycles: 0,
                 });
             }
         }
@@ -135,6 +140,7 @@ impl Memory {
                 paddr,
                 size: size.min(u8::MAX as usize) as u8,
                 cache: None,
+                uncached_cycles: 0,
             });
         }
     }
@@ -171,7 +177,7 @@ impl Memory {
                 page_fault: None,
                 fault: None,
                 data: None,
-                cycles: e.cache.map_or(0, |(o, _)| o.cycles),
+                cycles: e.cache.map_or(e.uncached_cycles, |(o, _)| o.cycles),
             };
             observer.on_event(&Event::Access(access));
         }
@@ -248,6 +254,7 @@ impl Memory {
                 paddr: RAM_BASE.wrapping_add(off as u32),
                 size: len as u8,
                 cache,
+                uncached_cycles: 0,
             });
         }
     }
