@@ -4,6 +4,9 @@
 //! exceptions to its host-side kernel ([`super::Machine`]), the bare machine lets the hart take
 //! them and serves HTIF ([`super::bare::BareMachine`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use crate::hart::blocks::{BlockCache, Fetched};
 use crate::hart::trap::Exception;
 use crate::hart::Hart;
@@ -24,7 +27,14 @@ pub(crate) enum Stop {
     /// The hart asked to stop ([`Memory::request_stop`]): an interrupt may be takeable before
     /// the instruction at `hart.pc`.
     Request,
+    /// The burst's slice of instructions ran out at a block boundary (see
+    /// [`Core::set_interrupt_flag`]): the machine looks at the flag and carries on.
+    Slice,
 }
+
+/// Instructions per burst while an interrupt flag is watched: about a tenth of a second at
+/// the interpreter's speed, so Ctrl-C feels immediate.
+pub const SLICE_INSNS: u64 = 1 << 24;
 
 /// A hart, its memory, its decoded code and the instruction mix: everything the interpreter loop
 /// touches.
@@ -37,8 +47,14 @@ pub struct Core {
     blocks: BlockCache,
     /// Instructions retired per class outside complete block runs (partial blocks, ecalls).
     mix: [u64; InsnClass::COUNT],
-    /// `--max-insns` (`u64::MAX` for none).
+    /// Where the current burst stops: `max` or the end of its slice, whichever is first.
     limit: u64,
+    /// `--max-insns` (`u64::MAX` for none).
+    max: u64,
+    /// Instructions per burst (`u64::MAX`: unbounded bursts).
+    slice: u64,
+    /// Set (by a signal handler) when the user wants the run to stop.
+    interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl Core {
@@ -50,7 +66,26 @@ impl Core {
             blocks: BlockCache::new(),
             mix: [0; InsnClass::COUNT],
             limit: max_insns.unwrap_or(u64::MAX),
+            max: max_insns.unwrap_or(u64::MAX),
+            slice: u64::MAX,
+            interrupt: None,
         }
+    }
+
+    /// Watches `flag`: bursts are cut into slices of [`SLICE_INSNS`] instructions, each ending
+    /// at a block boundary (so the counts are exactly those of an unsliced run), and between
+    /// slices the machine stops the run cleanly once the flag is set (Ctrl-C). The untraced
+    /// loop pays nothing per instruction: the slice is its instruction limit.
+    pub fn set_interrupt_flag(&mut self, flag: Arc<AtomicBool>) {
+        self.interrupt = Some(flag);
+        self.slice = SLICE_INSNS;
+    }
+
+    /// True if the watched interrupt flag is set.
+    pub fn interrupted(&self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
     }
 
     /// Instructions retired per class.
@@ -72,6 +107,7 @@ impl Core {
     /// Runs until the loop stops, with or without the fetch models as the memory says.
     #[inline(always)]
     pub(crate) fn run_burst<O: Observer>(&mut self, observer: &mut O) -> Stop {
+        self.limit = self.max.min(self.hart.instret.saturating_add(self.slice));
         if self.mem.models_fetch() {
             self.burst::<O, true>(observer)
         } else {
@@ -87,6 +123,7 @@ impl Core {
     #[inline(never)]
     fn burst<O: Observer, const MODEL: bool>(&mut self, observer: &mut O) -> Stop {
         let limit = self.limit;
+        let max = self.max;
         let hart = &mut self.hart;
         let mem = &mut self.mem;
         let blocks = &mut self.blocks;
@@ -129,7 +166,7 @@ impl Core {
                         slot
                     }
                     Ok(Fetched::Uncached) => {
-                        if hart.instret >= limit {
+                        if hart.instret >= max {
                             break 'run Stop::Limit;
                         }
                         let c = match mem.fetch_straddling(pc) {
@@ -154,6 +191,9 @@ impl Core {
                                 pc = next;
                                 hart.instret += 1;
                                 mix[c.class as usize] += 1;
+                                if hart.instret >= limit && limit < max {
+                                    break 'run Stop::Slice;
+                                }
                                 continue 'run;
                             }
                             Err(e) => break 'run Stop::Exception(e),
@@ -169,7 +209,9 @@ impl Core {
             };
             let insns = blocks.insns(slot);
             let len = insns.len();
-            let budget = limit.saturating_sub(hart.instret);
+            // A slice's end (`limit < max`) does not split a block: the block runs whole and
+            // the slice ends after it, so a sliced run counts exactly as an unsliced one.
+            let budget = max.saturating_sub(hart.instret);
             // RAM offset of the block's first instruction (modelled runs only).
             let block_off = page_off + (pc & (PAGE_SIZE - 1)) as usize;
             if (len as u64) <= budget {
@@ -228,6 +270,9 @@ impl Core {
                 }
                 if MODEL {
                     mem.itlb_same_page_fetches(done as u64 - 1);
+                }
+                if hart.instret >= limit && limit < max {
+                    break 'run Stop::Slice;
                 }
             } else {
                 // The instruction limit falls inside this block: run up to it, one by one.
