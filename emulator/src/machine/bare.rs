@@ -120,6 +120,8 @@ impl BareMachine {
             return Ok(done.clone());
         }
         if O::ENABLED {
+            // Page-table walks (an Sv32 test's) are journaled for the trace.
+            self.core.mem.start_tracing();
             observer.on_event(&Event::Process(ProcessEvent::Start {
                 entry: self.core.hart.pc,
                 sp: self.core.hart.regs[2],

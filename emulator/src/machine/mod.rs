@@ -607,12 +607,12 @@ impl SyscallWatch {
                     return;
                 }
                 let (lo, hi) = (old.min(new), old.max(new));
-                (
-                    PageEventKind::Brk,
-                    lo as u32,
-                    (hi - lo) as u32,
-                    Region::Heap,
-                )
+                let kind = if new > old {
+                    PageEventKind::Brk
+                } else {
+                    PageEventKind::BrkShrink
+                };
+                (kind, lo as u32, (hi - lo) as u32, Region::Heap)
             }
             Some(nr::MMAP) if (result as i32) < 0 && (result as i32) > -4096 => return,
             Some(nr::MMAP) => (

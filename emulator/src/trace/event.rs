@@ -174,9 +174,12 @@ pub struct Retire {
 pub enum PageEventKind {
     /// A page fault the kernel resolved by mapping the page (the access is retried).
     Fault,
-    /// The heap's break moved (`brk`): `vaddr..vaddr+len` is the range added (or, with
-    /// `shrink`, removed). Pages are still mapped lazily, on first touch.
+    /// The heap grew (`brk`): `vaddr..vaddr+len` was added; its pages are mapped lazily, on
+    /// first touch.
     Brk,
+    /// The heap shrank (`brk`): `vaddr..vaddr+len` was removed and its pages freed.
+    #[serde(rename = "brk-shrink")]
+    BrkShrink,
     /// An anonymous `mmap` reserved `vaddr..vaddr+len`.
     Mmap,
     /// `munmap` removed `vaddr..vaddr+len`.
@@ -196,6 +199,7 @@ impl PageEventKind {
         match self {
             PageEventKind::Fault => "fault",
             PageEventKind::Brk => "brk",
+            PageEventKind::BrkShrink => "brk-shrink",
             PageEventKind::Mmap => "mmap",
             PageEventKind::Munmap => "munmap",
             PageEventKind::SwapOut => "swap-out",
@@ -220,8 +224,7 @@ pub struct PageEvent {
     /// Minor or major (for `fault`); for `swap-out`, major if the page was written to swap,
     /// minor if it was dropped clean; minor for the others.
     pub fault: PageFaultKind,
-    /// Bytes of the range (`brk`, `mmap`, `munmap`; a page for the others). For `brk`, a
-    /// shrink is reported with `len` as the bytes removed and `vaddr` the new end.
+    /// Bytes of the range (`brk`, `brk-shrink`, `mmap`, `munmap`; a page for the others).
     pub len: u32,
 }
 
