@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         .format_timestamp(None)
         .init();
     let result = match cli.command {
-        Command::Run(args) => cli::run::run(args),
+        Command::Run(args) => cli::run::run(*args),
         Command::Disasm(args) => cli::disasm::disasm(args),
         Command::Cachesim(args) => cli::cachesim::cachesim(args),
         Command::Config(cli::ConfigCommand::Show(args)) => cli::config::show(args),

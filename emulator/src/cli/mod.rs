@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a static RV32 ELF as a user process (or, with --bare, on the bare machine).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Disassemble an ELF's code (objdump -d style).
     Disasm(DisasmArgs),
     /// Run the cache hierarchy alone on a Dinero IV "din" trace and print its statistics.

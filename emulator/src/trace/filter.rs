@@ -137,7 +137,7 @@ impl Filter {
     fn sampled_in(&mut self) -> bool {
         let n = self.sampled;
         self.sampled += 1;
-        self.sample <= 1 || n % self.sample == 0
+        self.sample <= 1 || n.is_multiple_of(self.sample)
     }
 }
 

@@ -143,6 +143,9 @@ impl<W: Write> Tracer<W> {
                 let filter = json!({
                     "from": self.filter.from,
                     "to": (self.filter.to != u64::MAX).then_some(self.filter.to),
+                    "pcs": self.filter.pcs,
+                    "sample": self.filter.sample,
+                    "start": if self.filter.active { "on" } else { "off" },
                 });
                 let header = json!({
                     "schema": JSONL_SCHEMA,
