@@ -81,6 +81,13 @@ impl Core {
         self.slice = SLICE_INSNS;
     }
 
+    /// Cuts bursts into slices of `insns` instructions (tests: slices far shorter than
+    /// [`SLICE_INSNS`]).
+    #[cfg(test)]
+    pub(crate) fn set_slice_insns(&mut self, insns: u64) {
+        self.slice = insns;
+    }
+
     /// True if the watched interrupt flag is set.
     pub fn interrupted(&self) -> bool {
         self.interrupt

@@ -753,6 +753,39 @@ mod tests {
     }
 
     #[test]
+    fn slices_end_at_block_boundaries_and_count_exactly() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        for timing in [
+            crate::config::TimingMode::Functional,
+            crate::config::TimingMode::Full,
+        ] {
+            let config = Config {
+                timing,
+                ..Config::default()
+            };
+            let mut plain = machine(&counting_loop(), config.clone());
+            assert_eq!(plain.run(), Outcome::Exited(30));
+            for slice in [1, 2, 3, 5, 7] {
+                let mut m = machine(&counting_loop(), config.clone());
+                m.set_interrupt_flag(Arc::new(AtomicBool::new(false)));
+                m.core.set_slice_insns(slice);
+                assert_eq!(m.run(), Outcome::Exited(30));
+                assert_eq!(m.stats(), plain.stats(), "slice {slice} {timing:?}");
+            }
+        }
+        // A raised flag stops the run before the next burst, with the status a shell shows.
+        let mut m = machine(&counting_loop(), Config::default());
+        let flag = Arc::new(AtomicBool::new(false));
+        m.set_interrupt_flag(Arc::clone(&flag));
+        m.core.set_slice_insns(4);
+        flag.store(true, Ordering::Relaxed);
+        let out = m.run();
+        assert_eq!(out, Outcome::Interrupted(0));
+        assert_eq!(out.exit_status(), 130);
+    }
+
+    #[test]
     fn instret_csr_reads_exact_count_mid_program() {
         // Three adds, then rdinstret a0: three instructions have retired before it.
         let program = vec![

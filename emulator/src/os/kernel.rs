@@ -364,6 +364,29 @@ mod tests {
     }
 
     #[test]
+    fn client_requests_return_zero_and_reach_the_machine() {
+        use crate::os::client::{request, RVSCOPE_SYSCALL};
+        let mut r = rig();
+        assert_eq!(r.call(RVSCOPE_SYSCALL, &[request::TRACE_ON, 0]), 0);
+        assert_eq!(r.kernel.take_client_request(), Some(ClientRequest::TraceOn));
+        assert_eq!(r.kernel.take_client_request(), None, "taken once");
+        assert_eq!(r.call(RVSCOPE_SYSCALL, &[request::MARK, 0x11000]), 0);
+        assert_eq!(
+            r.kernel.take_client_request(),
+            Some(ClientRequest::Mark("hello, kernel\n".into()))
+        );
+        assert_eq!(r.call(RVSCOPE_SYSCALL, &[request::SNAPSHOT, 0]), 0);
+        assert_eq!(
+            r.kernel.take_client_request(),
+            Some(ClientRequest::Snapshot(String::new()))
+        );
+        // An unknown request or an unreadable label: -EINVAL, nothing handed over.
+        assert_eq!(r.call(RVSCOPE_SYSCALL, &[99, 0]), errno(22));
+        assert_eq!(r.call(RVSCOPE_SYSCALL, &[request::MARK, 0]), errno(22));
+        assert_eq!(r.kernel.take_client_request(), None);
+    }
+
+    #[test]
     fn brk_mmap_munmap_are_dispatched() {
         let mut r = rig();
         assert_eq!(r.call(nr::BRK, &[0]), HEAP);
