@@ -158,7 +158,7 @@ impl BareMachine {
                     }
                     last_trap = Some(at);
                 }
-                Stop::Watch | Stop::Request | Stop::Slice => {}
+                Stop::Watch | Stop::Request => {}
             }
             core.mem.take_stop_request();
             core.hart.take_interrupt(&mut core.mem);

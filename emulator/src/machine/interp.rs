@@ -27,9 +27,6 @@ pub(crate) enum Stop {
     /// The hart asked to stop ([`Memory::request_stop`]): an interrupt may be takeable before
     /// the instruction at `hart.pc`.
     Request,
-    /// The burst's slice of instructions ran out at a block boundary (see
-    /// [`Core::set_interrupt_flag`]): the machine looks at the flag and carries on.
-    Slice,
 }
 
 /// Instructions per burst while an interrupt flag is watched: about a tenth of a second at
@@ -173,8 +170,12 @@ impl Core {
                         slot
                     }
                     Ok(Fetched::Uncached) => {
-                        if hart.instret >= max {
-                            break 'run Stop::Limit;
+                        if hart.instret >= limit {
+                            if limit == max {
+                                break 'run Stop::Limit;
+                            }
+                            // The slice is over: stop at the next block boundary.
+                            mem.request_stop();
                         }
                         let c = match mem.fetch_straddling(pc) {
                             Ok(c) => c,
@@ -198,9 +199,6 @@ impl Core {
                                 pc = next;
                                 hart.instret += 1;
                                 mix[c.class as usize] += 1;
-                                if hart.instret >= limit && limit < max {
-                                    break 'run Stop::Slice;
-                                }
                                 continue 'run;
                             }
                             Err(e) => break 'run Stop::Exception(e),
@@ -216,12 +214,10 @@ impl Core {
             };
             let insns = blocks.insns(slot);
             let len = insns.len();
-            // A slice's end (`limit < max`) does not split a block: the block runs whole and
-            // the slice ends after it, so a sliced run counts exactly as an unsliced one.
-            let budget = max.saturating_sub(hart.instret);
+            let budget = limit.saturating_sub(hart.instret);
             // RAM offset of the block's first instruction (modelled runs only).
             let block_off = page_off + (pc & (PAGE_SIZE - 1)) as usize;
-            if (len as u64) <= budget {
+            if (len as u64) <= budget || slice_ends_in_block(mem, limit, max, hart.instret, len) {
                 // The common case: run the block until its end or a taken branch (a side exit).
                 // Each instruction's pc comes from its offset in the block, so consecutive
                 // instructions do not wait on each other's pc arithmetic.
@@ -278,11 +274,9 @@ impl Core {
                 if MODEL {
                     mem.itlb_same_page_fetches(done as u64 - 1);
                 }
-                if hart.instret >= limit && limit < max {
-                    break 'run Stop::Slice;
-                }
             } else {
                 // The instruction limit falls inside this block: run up to it, one by one.
+                let budget = max.saturating_sub(hart.instret);
                 for (i, c) in insns.iter().take(budget as usize).enumerate() {
                     let fallthrough = pc.wrapping_add(c.len as u32);
                     if MODEL && i > 0 {
@@ -317,6 +311,22 @@ impl Core {
         };
         hart.pc = pc;
         stop
+    }
+}
+
+/// The burst's limit falls inside a block of `len` instructions: if it is the end of a slice
+/// (`limit < max`, see [`Core::set_interrupt_flag`]) and the block fits under `max`, the block
+/// runs whole and the burst stops at the next block boundary (a stop request, so the common
+/// path pays nothing); a block is never split, and a sliced run counts exactly like an
+/// unsliced one. False if it is the instruction limit.
+#[cold]
+#[inline(never)]
+fn slice_ends_in_block(mem: &mut Memory, limit: u64, max: u64, instret: u64, len: usize) -> bool {
+    if limit < max && (len as u64) <= max.saturating_sub(instret) {
+        mem.request_stop();
+        true
+    } else {
+        false
     }
 }
 

@@ -232,7 +232,7 @@ impl Machine {
                 Stop::Limit => break Outcome::InsnLimit(self.core.hart.instret),
                 // A process has no watched memory and its hart no interrupts: nothing to do.
                 Stop::Watch => self.core.mem.take_watched_stores(&mut Vec::new()),
-                Stop::Request | Stop::Slice => {}
+                Stop::Request => {}
                 Stop::Exception(exc) => {
                     let core = &mut self.core;
                     let pc = core.hart.pc;
