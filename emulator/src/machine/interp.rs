@@ -69,7 +69,7 @@ impl Core {
         }
     }
 
-    /// Watches `flag`: bursts are cut into slices of [`SLICE_INSNS`] instructions, each ending
+    /// Watches `flag`: bursts are cut into slices of `SLICE_INSNS` (2^24) instructions, each ending
     /// at a block boundary (so the counts are exactly those of an unsliced run), and between
     /// slices the machine stops the run cleanly once the flag is set (Ctrl-C). The untraced
     /// loop pays nothing per instruction: the slice is its instruction limit.
