@@ -435,7 +435,12 @@ impl Stats {
             return;
         }
         let end = Snapshot::of("(end)".into(), self);
-        let levels: Vec<String> = end.cache_misses.keys().cloned().collect();
+        // In the hierarchy's order: L1I, L1D, L2, L3.
+        let levels: Vec<String> = self
+            .caches
+            .iter()
+            .flat_map(|c| c.levels.iter().map(|l| l.level.clone()))
+            .collect();
         let _ = writeln!(s, "-- between snapshots (rvscope_stats_snapshot) --");
         let _ = write!(
             s,
