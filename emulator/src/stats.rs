@@ -175,6 +175,75 @@ pub struct Stats {
     pub caches: Option<HierarchyStats>,
     /// Paging and swap (absent for a bare-metal run).
     pub paging: Option<PagingReport>,
+    /// The program's `rvscope_stats_snapshot()` requests, in order (empty if it made none).
+    pub snapshots: Vec<Snapshot>,
+}
+
+/// The key counters at one `rvscope_stats_snapshot()` (cumulative since the start of the run;
+/// the `--stats` table shows the differences between consecutive snapshots).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Snapshot {
+    /// The label given (`rvscope_stats_snapshot_named`), empty for none.
+    pub name: String,
+    /// Instructions retired (the snapshot's `ecall` included).
+    pub insn: u64,
+    /// Cycles.
+    pub cycles: u64,
+    /// Loads.
+    pub loads: u64,
+    /// Stores.
+    pub stores: u64,
+    /// Misses per cache level (`L1I`, `L1D`, `L2`, `L3`; empty when caches are not modelled).
+    pub cache_misses: BTreeMap<String, u64>,
+    /// I-TLB and D-TLB misses (absent in the functional timing mode).
+    pub tlb_misses: Option<u64>,
+    /// Minor page faults.
+    pub minor_faults: u64,
+    /// Major page faults (swap-ins).
+    pub major_faults: u64,
+}
+
+impl Snapshot {
+    /// The snapshot named `name` of the statistics `stats`.
+    pub fn of(name: String, stats: &Stats) -> Snapshot {
+        Snapshot {
+            name,
+            insn: stats.instructions,
+            cycles: stats.cycles,
+            loads: stats.loads,
+            stores: stats.stores,
+            cache_misses: stats
+                .caches
+                .iter()
+                .flat_map(|c| c.levels.iter().map(|l| (l.level.clone(), l.misses)))
+                .collect(),
+            tlb_misses: stats.mmu.as_ref().map(|m| m.itlb.misses + m.dtlb.misses),
+            minor_faults: stats.paging.as_ref().map_or(0, |p| p.minor_faults),
+            major_faults: stats.paging.as_ref().map_or(0, |p| p.major_faults),
+        }
+    }
+
+    /// `self - earlier`, counter by counter (the name is `self`'s).
+    fn since(&self, earlier: &Snapshot) -> Snapshot {
+        Snapshot {
+            name: self.name.clone(),
+            insn: self.insn - earlier.insn,
+            cycles: self.cycles - earlier.cycles,
+            loads: self.loads - earlier.loads,
+            stores: self.stores - earlier.stores,
+            cache_misses: self
+                .cache_misses
+                .iter()
+                .map(|(k, v)| {
+                    let before = earlier.cache_misses.get(k).copied().unwrap_or(0);
+                    (k.clone(), v - before)
+                })
+                .collect(),
+            tlb_misses: self.tlb_misses.map(|m| m - earlier.tlb_misses.unwrap_or(0)),
+            minor_faults: self.minor_faults - earlier.minor_faults,
+            major_faults: self.major_faults - earlier.major_faults,
+        }
+    }
 }
 
 impl Stats {
@@ -218,6 +287,7 @@ impl Stats {
             swap_slots_in_use: pager.swap().slots_in_use(),
             paging_cycles: paging.paging_cycles,
         });
+        stats.snapshots = m.snapshots().to_vec();
         stats
     }
 
@@ -256,6 +326,11 @@ impl Stats {
             },
             Some(o @ Outcome::InsnLimit(_)) => ExitInfo {
                 how: "insn-limit",
+                status: Some(o.exit_status()),
+                signal: None,
+            },
+            Some(o @ Outcome::Interrupted(_)) => ExitInfo {
+                how: "interrupted",
                 status: Some(o.exit_status()),
                 signal: None,
             },
@@ -298,6 +373,7 @@ impl Stats {
             }),
             caches: mem.caches().map(|c| c.stats()),
             paging: None,
+            snapshots: Vec::new(),
         }
     }
 
@@ -348,7 +424,63 @@ impl Stats {
             self.regions_text(&mut s);
         }
         self.models_text(&mut s);
+        self.snapshots_text(&mut s);
         s
+    }
+
+    /// The counters between consecutive snapshots: from the start to the first, …, from the
+    /// last to the end of the run.
+    fn snapshots_text(&self, s: &mut String) {
+        if self.snapshots.is_empty() {
+            return;
+        }
+        let end = Snapshot::of("(end)".into(), self);
+        // In the hierarchy's order: L1I, L1D, L2, L3.
+        let levels: Vec<String> = self
+            .caches
+            .iter()
+            .flat_map(|c| c.levels.iter().map(|l| l.level.clone()))
+            .collect();
+        let _ = writeln!(s, "-- between snapshots (rvscope_stats_snapshot) --");
+        let _ = write!(
+            s,
+            "  {:<16} {:>12} {:>12} {:>7} {:>10} {:>10}",
+            "up to", "insns", "cycles", "CPI", "loads", "stores"
+        );
+        for l in &levels {
+            let _ = write!(s, " {:>9}", format!("{l} miss"));
+        }
+        let _ = writeln!(s, " {:>9} {:>7} {:>7}", "TLB miss", "minor", "major");
+        let mut before = Snapshot::default();
+        for (i, snap) in self
+            .snapshots
+            .iter()
+            .chain(std::iter::once(&end))
+            .enumerate()
+        {
+            let d = snap.since(&before);
+            let label = if snap.name.is_empty() {
+                format!("#{}", i + 1)
+            } else {
+                snap.name.clone()
+            };
+            let cpi = if d.insn == 0 {
+                0.0
+            } else {
+                d.cycles as f64 / d.insn as f64
+            };
+            let _ = write!(
+                s,
+                "  {label:<16} {:>12} {:>12} {cpi:>7.3} {:>10} {:>10}",
+                d.insn, d.cycles, d.loads, d.stores
+            );
+            for l in &levels {
+                let _ = write!(s, " {:>9}", d.cache_misses.get(l).copied().unwrap_or(0));
+            }
+            let tlb = d.tlb_misses.map_or("-".to_owned(), |m| m.to_string());
+            let _ = writeln!(s, " {tlb:>9} {:>7} {:>7}", d.minor_faults, d.major_faults);
+            before = snap.clone();
+        }
     }
 
     /// The CPI stack (and the predictor's figures).

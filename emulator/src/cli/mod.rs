@@ -95,6 +95,22 @@ pub struct RunArgs {
     /// Add each retired instruction with its register write (text, jsonl).
     #[arg(long)]
     pub trace_regs: bool,
+    /// Only accesses and retirements of instructions whose pc is in [LO, HI) (hex with 0x or
+    /// decimal; repeatable: any of the ranges).
+    #[arg(long, value_name = "LO:HI")]
+    pub trace_pc: Vec<String>,
+    /// Only accesses and retirements of instructions inside function NAME (from the ELF's
+    /// symbols; repeatable or comma-separated).
+    #[arg(long, value_name = "NAME")]
+    pub trace_function: Vec<String>,
+    /// Keep every Nth access event (the 1st, the N+1th …; page, process and client events are
+    /// always kept).
+    #[arg(long, value_name = "N")]
+    pub trace_sample: Option<u64>,
+    /// Whether the trace starts on (default) or off: with `off`, nothing but process events is
+    /// traced until the program calls rvscope_trace_on() (guest/include/rvscope.h).
+    #[arg(long, value_name = "on|off")]
+    pub trace_start: Option<TraceStart>,
     /// Print to stderr, when the program ends, the pipeline diagram (instructions as rows,
     /// cycles as columns, stalls and flushes marked) of COUNT instructions (at most 1000) from
     /// the one with FROM instructions retired before it. Needs the pipeline model (--timing
@@ -115,6 +131,15 @@ pub struct RunArgs {
     /// The machine: memory, timing, TLBs and caches.
     #[command(flatten)]
     pub config: ConfigArgs,
+}
+
+/// `--trace-start`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TraceStart {
+    /// Trace from the start.
+    On,
+    /// Trace only from the program's first rvscope_trace_on().
+    Off,
 }
 
 /// `rvscope disasm`.

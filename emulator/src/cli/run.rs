@@ -2,25 +2,26 @@
 
 use std::io::Write;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use anyhow::{Context, Result};
 use rvscope::os::files::Files;
+use rvscope::os::symbols::Symbols;
 use rvscope::timing::view::PipelineView;
+use rvscope::trace::filter::parse_pc_range;
 use rvscope::trace::{Filter, Tracer};
 use rvscope::{BareMachine, Machine, Outcome, Stats};
 
-use super::RunArgs;
+use super::{RunArgs, TraceStart};
 
 /// Runs the program; returns the exit status to pass through.
 pub fn run(args: RunArgs) -> Result<u8> {
     let config = args.config.resolve()?;
     let trace = open_trace(&args, &config)?;
+    let interrupt = watch_interrupts();
     if args.bare {
-        if trace.is_some() {
-            return Err(
-                rvscope::Error::Config("--trace: not available with --bare yet".into()).into(),
-            );
-        }
-        return run_bare(&args, &config);
+        return run_bare(&args, &config, trace, interrupt);
     }
     if let Some(root) = &config.fs_root {
         if !root.is_dir() {
@@ -44,25 +45,25 @@ pub fn run(args: RunArgs) -> Result<u8> {
         Some(window) if config.timing.models_pipeline() => {
             Some(PipelineView::new(window, config.pipeline))
         }
-        Some(_) => return Err(rvscope::Error::Config(format!(
+        Some(_) => {
+            return Err(rvscope::Error::Config(format!(
             "--pipeline-view: the {} timing mode has no pipeline model (use --timing full or tlb)",
             config.timing
         ))
-        .into()),
+            .into())
+        }
         None => None,
     };
     let mut machine = Machine::new(&config, &args.elf, &argv, files)?;
+    machine.set_interrupt_flag(interrupt);
+    machine.record_snapshots(args.stats || args.stats_file.is_some());
     let outcome = match (trace, view.as_mut()) {
         (Some(mut tracer), view) => {
             let outcome = match view {
                 Some(view) => machine.run_with(&mut (&mut tracer, view)),
                 None => machine.run_with(&mut tracer),
             };
-            let path = args.trace.as_deref().unwrap_or(std::path::Path::new(""));
-            tracer.finish().map_err(|source| rvscope::Error::Io {
-                context: format!("writing the trace {}", path.display()),
-                source,
-            })?;
+            finish_trace(&args, tracer)?;
             outcome
         }
         (None, Some(view)) => machine.run_with(view),
@@ -76,6 +77,7 @@ pub fn run(args: RunArgs) -> Result<u8> {
         Outcome::Signaled { report, .. } if report.is_empty() => {}
         Outcome::Signaled { report, .. } => eprintln!("{report}"),
         Outcome::InsnLimit(n) => eprintln!("rvscope: stopped after {n} instructions (--max-insns)"),
+        Outcome::Interrupted(n) => eprintln!("rvscope: interrupted after {n} instructions"),
     }
     if args.show_maps {
         let mut err = std::io::stderr().lock();
@@ -85,8 +87,41 @@ pub fn run(args: RunArgs) -> Result<u8> {
     Ok(outcome.exit_status())
 }
 
+/// Flushes the trace; a write error is an I/O error naming the file.
+fn finish_trace(args: &RunArgs, tracer: Tracer<std::fs::File>) -> Result<()> {
+    let path = args.trace.as_deref().unwrap_or(std::path::Path::new(""));
+    tracer.finish().map_err(|source| rvscope::Error::Io {
+        context: format!("writing the trace {}", path.display()),
+        source,
+    })?;
+    Ok(())
+}
+
+/// Ctrl-C (SIGINT), SIGTERM and SIGHUP set the returned flag; the machine stops at the next
+/// instruction boundary, the trace is flushed and the statistics printed (exit status 130).
+/// A second signal, for a program stuck where the flag is not looked at (a blocking read of
+/// the terminal), exits at once.
+fn watch_interrupts() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let seen = Arc::clone(&flag);
+    let installed = ctrlc::set_handler(move || {
+        if seen.swap(true, Ordering::SeqCst) {
+            std::process::exit(i32::from(rvscope::machine::INTERRUPTED_STATUS));
+        }
+    });
+    if let Err(e) = installed {
+        log::warn!("cannot watch for Ctrl-C: {e}");
+    }
+    flag
+}
+
 /// `rvscope run --bare`: the bare machine, its HTIF console on stdout.
-fn run_bare(args: &RunArgs, config: &rvscope::Config) -> Result<u8> {
+fn run_bare(
+    args: &RunArgs,
+    config: &rvscope::Config,
+    trace: Option<Tracer<std::fs::File>>,
+    interrupt: Arc<AtomicBool>,
+) -> Result<u8> {
     if !args.args.is_empty() {
         return Err(rvscope::Error::Config(
             "--bare: a bare-metal program takes no arguments".into(),
@@ -96,9 +131,20 @@ fn run_bare(args: &RunArgs, config: &rvscope::Config) -> Result<u8> {
     let files = Files::with_host_stdio(None)
         .map_err(|e| rvscope::Error::Config(format!("standard streams: {e}")))?;
     let mut machine = BareMachine::new(config, &args.elf, files)?;
-    let outcome = machine.run()?;
-    if let Outcome::InsnLimit(n) = outcome {
-        eprintln!("rvscope: stopped after {n} instructions (--max-insns)");
+    machine.set_interrupt_flag(interrupt);
+    let outcome = match trace {
+        Some(mut tracer) => {
+            let outcome = machine.run_with(&mut tracer);
+            // The trace is flushed even when the run ends in an error.
+            finish_trace(args, tracer)?;
+            outcome?
+        }
+        None => machine.run()?,
+    };
+    match outcome {
+        Outcome::InsnLimit(n) => eprintln!("rvscope: stopped after {n} instructions (--max-insns)"),
+        Outcome::Interrupted(n) => eprintln!("rvscope: interrupted after {n} instructions"),
+        _ => {}
     }
     report_stats(args, || machine.stats())?;
     Ok(outcome.exit_status())
@@ -133,6 +179,10 @@ fn open_trace(args: &RunArgs, config: &rvscope::Config) -> Result<Option<Tracer<
             || args.trace_kind.is_some()
             || args.trace_region.is_some()
             || args.trace_regs
+            || !args.trace_pc.is_empty()
+            || !args.trace_function.is_empty()
+            || args.trace_sample.is_some()
+            || args.trace_start.is_some()
         {
             return Err(bad("the --trace-… filters need --trace FILE".into()));
         }
@@ -167,6 +217,40 @@ fn open_trace(args: &RunArgs, config: &rvscope::Config) -> Result<Option<Tracer<
             .with_regions(regions)
             .map_err(|e| bad(format!("--trace-region: {e}")))?;
     }
+    for range in &args.trace_pc {
+        let (lo, hi) = parse_pc_range(range).map_err(|e| bad(format!("--trace-pc {e}")))?;
+        filter = filter.with_pc_range(lo, hi);
+    }
+    let names: Vec<&str> = args
+        .trace_function
+        .iter()
+        .flat_map(|list| list.split(','))
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    if !args.trace_function.is_empty() && names.is_empty() {
+        return Err(bad("--trace-function: no function name given".into()));
+    }
+    // (A missing ELF is reported when it is loaded, exit 127.)
+    if !names.is_empty() && args.elf.is_file() {
+        let symbols = Symbols::load(&args.elf);
+        for name in names {
+            let f = symbols.function_named(name).ok_or_else(|| {
+                bad(format!(
+                    "--trace-function {name}: no function '{name}' in {}",
+                    args.elf.display()
+                ))
+            })?;
+            let end = u64::from(f.addr) + u64::from(f.size.max(1));
+            filter = filter.with_pc_range(f.addr, end.min(u64::from(u32::MAX)) as u32);
+        }
+    }
+    match args.trace_sample {
+        Some(0) => return Err(bad("--trace-sample 0: N must be at least 1".into())),
+        Some(n) => filter.sample = n,
+        None => {}
+    }
+    filter.active = args.trace_start != Some(TraceStart::Off);
     let file =
         std::fs::File::create(path).map_err(|e| bad(format!("--trace {}: {e}", path.display())))?;
     Ok(Some(Tracer::new(file, args.trace_format, filter, config)))

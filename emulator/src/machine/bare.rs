@@ -22,7 +22,7 @@ use crate::mem::phys::{PhysMem, RAM_BASE};
 use crate::os::files::Files;
 use crate::os::loader::BareImage;
 use crate::stats::Stats;
-use crate::trace::{NoObserver, Observer};
+use crate::trace::{Event, NoObserver, Observer, ProcessEvent};
 
 /// A bare-metal RISC-V machine. Its hart and memory are its [`Core`]'s (`machine.hart`,
 /// `machine.mem` reach them through `Deref`).
@@ -119,9 +119,20 @@ impl BareMachine {
         if let Some(done) = &self.outcome {
             return Ok(done.clone());
         }
+        if O::ENABLED {
+            // Page-table walks (an Sv32 test's) are journaled for the trace.
+            self.core.mem.start_tracing();
+            observer.on_event(&Event::Process(ProcessEvent::Start {
+                entry: self.core.hart.pc,
+                sp: self.core.hart.regs[2],
+            }));
+        }
         // (pc, instret, cause, mode) of the last exception taken.
         let mut last_trap = None;
         let ended = loop {
+            if self.core.interrupted() {
+                break Ok(Outcome::Interrupted(self.core.hart.instret));
+            }
             let stop = self.core.run_burst(observer);
             // Stores to tohost come first: they happened before whatever stopped the loop.
             match self.serve_htif() {
@@ -153,6 +164,21 @@ impl BareMachine {
             core.hart.take_interrupt(&mut core.mem);
         };
         let _ = self.files.flush_all();
+        if O::ENABLED {
+            let insn = self.core.hart.instret;
+            let event = match &ended {
+                Ok(Outcome::Exited(status)) => Some(ProcessEvent::Exit {
+                    insn,
+                    status: *status,
+                }),
+                Ok(Outcome::InsnLimit(_)) => Some(ProcessEvent::Limit { insn }),
+                Ok(Outcome::Interrupted(_)) => Some(ProcessEvent::Interrupted { insn }),
+                Ok(Outcome::Signaled { .. }) | Err(_) => None,
+            };
+            if let Some(e) = event {
+                observer.on_event(&Event::Process(e));
+            }
+        }
         let outcome = ended?;
         self.outcome = Some(outcome.clone());
         Ok(outcome)

@@ -4,6 +4,9 @@
 //! exceptions to its host-side kernel ([`super::Machine`]), the bare machine lets the hart take
 //! them and serves HTIF ([`super::bare::BareMachine`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use crate::hart::blocks::{BlockCache, Fetched};
 use crate::hart::trap::Exception;
 use crate::hart::Hart;
@@ -26,6 +29,10 @@ pub(crate) enum Stop {
     Request,
 }
 
+/// Instructions per burst while an interrupt flag is watched: about a tenth of a second at
+/// the interpreter's speed, so Ctrl-C feels immediate.
+pub const SLICE_INSNS: u64 = 1 << 24;
+
 /// A hart, its memory, its decoded code and the instruction mix: everything the interpreter loop
 /// touches.
 pub struct Core {
@@ -37,8 +44,14 @@ pub struct Core {
     blocks: BlockCache,
     /// Instructions retired per class outside complete block runs (partial blocks, ecalls).
     mix: [u64; InsnClass::COUNT],
-    /// `--max-insns` (`u64::MAX` for none).
+    /// Where the current burst stops: `max` or the end of its slice, whichever is first.
     limit: u64,
+    /// `--max-insns` (`u64::MAX` for none).
+    max: u64,
+    /// Instructions per burst (`u64::MAX`: unbounded bursts).
+    slice: u64,
+    /// Set (by a signal handler) when the user wants the run to stop.
+    interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl Core {
@@ -50,7 +63,33 @@ impl Core {
             blocks: BlockCache::new(),
             mix: [0; InsnClass::COUNT],
             limit: max_insns.unwrap_or(u64::MAX),
+            max: max_insns.unwrap_or(u64::MAX),
+            slice: u64::MAX,
+            interrupt: None,
         }
+    }
+
+    /// Watches `flag`: bursts are cut into slices of `SLICE_INSNS` (2^24) instructions, each ending
+    /// at a block boundary (so the counts are exactly those of an unsliced run), and between
+    /// slices the machine stops the run cleanly once the flag is set (Ctrl-C). The untraced
+    /// loop pays nothing per instruction: the slice is its instruction limit.
+    pub fn set_interrupt_flag(&mut self, flag: Arc<AtomicBool>) {
+        self.interrupt = Some(flag);
+        self.slice = SLICE_INSNS;
+    }
+
+    /// Cuts bursts into slices of `insns` instructions (tests: slices far shorter than
+    /// [`SLICE_INSNS`]).
+    #[cfg(test)]
+    pub(crate) fn set_slice_insns(&mut self, insns: u64) {
+        self.slice = insns;
+    }
+
+    /// True if the watched interrupt flag is set.
+    pub fn interrupted(&self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
     }
 
     /// Instructions retired per class.
@@ -72,6 +111,7 @@ impl Core {
     /// Runs until the loop stops, with or without the fetch models as the memory says.
     #[inline(always)]
     pub(crate) fn run_burst<O: Observer>(&mut self, observer: &mut O) -> Stop {
+        self.limit = self.max.min(self.hart.instret.saturating_add(self.slice));
         if self.mem.models_fetch() {
             self.burst::<O, true>(observer)
         } else {
@@ -87,6 +127,7 @@ impl Core {
     #[inline(never)]
     fn burst<O: Observer, const MODEL: bool>(&mut self, observer: &mut O) -> Stop {
         let limit = self.limit;
+        let max = self.max;
         let hart = &mut self.hart;
         let mem = &mut self.mem;
         let blocks = &mut self.blocks;
@@ -130,7 +171,11 @@ impl Core {
                     }
                     Ok(Fetched::Uncached) => {
                         if hart.instret >= limit {
-                            break 'run Stop::Limit;
+                            if limit == max {
+                                break 'run Stop::Limit;
+                            }
+                            // The slice is over: stop at the next block boundary.
+                            mem.request_stop();
                         }
                         let c = match mem.fetch_straddling(pc) {
                             Ok(c) => c,
@@ -172,7 +217,7 @@ impl Core {
             let budget = limit.saturating_sub(hart.instret);
             // RAM offset of the block's first instruction (modelled runs only).
             let block_off = page_off + (pc & (PAGE_SIZE - 1)) as usize;
-            if (len as u64) <= budget {
+            if (len as u64) <= budget || slice_ends_in_block(mem, limit, max, hart.instret, len) {
                 // The common case: run the block until its end or a taken branch (a side exit).
                 // Each instruction's pc comes from its offset in the block, so consecutive
                 // instructions do not wait on each other's pc arithmetic.
@@ -231,6 +276,7 @@ impl Core {
                 }
             } else {
                 // The instruction limit falls inside this block: run up to it, one by one.
+                let budget = max.saturating_sub(hart.instret);
                 for (i, c) in insns.iter().take(budget as usize).enumerate() {
                     let fallthrough = pc.wrapping_add(c.len as u32);
                     if MODEL && i > 0 {
@@ -265,6 +311,22 @@ impl Core {
         };
         hart.pc = pc;
         stop
+    }
+}
+
+/// The burst's limit falls inside a block of `len` instructions: if it is the end of a slice
+/// (`limit < max`, see [`Core::set_interrupt_flag`]) and the block fits under `max`, the block
+/// runs whole and the burst stops at the next block boundary (a stop request, so the common
+/// path pays nothing); a block is never split, and a sliced run counts exactly like an
+/// unsliced one. False if it is the instruction limit.
+#[cold]
+#[inline(never)]
+fn slice_ends_in_block(mem: &mut Memory, limit: u64, max: u64, instret: u64, len: usize) -> bool {
+    if limit < max && (len as u64) <= max.saturating_sub(instret) {
+        mem.request_stop();
+        true
+    } else {
+        false
     }
 }
 

@@ -17,6 +17,7 @@ use crate::mem::phys::{PhysMem, PAGE_SIZE};
 use crate::mmu::model::Tlbs;
 use crate::os::files::Files;
 use crate::os::kernel::{FatalFault, Kernel, Termination};
+use crate::os::layout::Region;
 use crate::os::layout::{STACK_GUARD_GAP, STACK_TOP};
 use crate::os::loader::ElfImage;
 use crate::os::maps::Maps;
@@ -25,10 +26,13 @@ use crate::os::process::{FaultCause, Process};
 use crate::os::signal::Signal;
 use crate::os::simtime::SimClock;
 use crate::os::symbols::Symbols;
+use crate::os::syscall::nr;
+use crate::stats::Snapshot;
 use crate::stats::Stats;
 use crate::timing::Pipeline;
 use crate::trace::{
-    Event, NoObserver, Observer, PageEvent, PageEventKind, PageFaultKind, ProcessEvent, Retire,
+    ClientEvent, ClientRequest, Event, NoObserver, Observer, PageEvent, PageEventKind,
+    PageFaultKind, ProcessEvent, Retire,
 };
 
 pub mod bare;
@@ -54,6 +58,9 @@ pub enum Outcome {
     },
     /// `--max-insns` was reached.
     InsnLimit(u64),
+    /// The user interrupted the run (Ctrl-C) after this many instructions (see
+    /// [`Core::set_interrupt_flag`]).
+    Interrupted(u64),
 }
 
 impl Outcome {
@@ -64,9 +71,14 @@ impl Outcome {
             Outcome::Exited(code) => *code,
             Outcome::Signaled { signal, .. } => signal.exit_status(),
             Outcome::InsnLimit(_) => 124,
+            Outcome::Interrupted(_) => INTERRUPTED_STATUS,
         }
     }
 }
+
+/// The exit status of an interrupted run: 128 + SIGINT, as a shell reports a program Ctrl-C
+/// ended.
+pub const INTERRUPTED_STATUS: u8 = 130;
 
 /// A RISC-V machine running one user process. Its hart and memory are its [`Core`]'s
 /// (`machine.hart`, `machine.mem` reach them through `Deref`).
@@ -80,6 +92,10 @@ pub struct Machine {
     outcome: Option<Outcome>,
     /// The address of the memory fault that killed the process, if one did (for the trace).
     last_fault_addr: Option<u32>,
+    /// Take `rvscope_stats_snapshot()` requests (else they are no-ops).
+    record_snapshots: bool,
+    /// The snapshots taken.
+    snapshots: Vec<Snapshot>,
 }
 
 impl Deref for Machine {
@@ -178,6 +194,8 @@ impl Machine {
             config: config.clone(),
             outcome: None,
             last_fault_addr: None,
+            record_snapshots: false,
+            snapshots: Vec::new(),
         })
     }
 
@@ -193,12 +211,17 @@ impl Machine {
         }
         if O::ENABLED {
             self.core.mem.start_tracing();
+            self.kernel.process.pager.log_evictions();
             observer.on_event(&Event::Process(ProcessEvent::Start {
                 entry: self.core.hart.pc,
                 sp: self.core.hart.regs[2],
             }));
         }
         let outcome = loop {
+            // Between bursts the hart is at an instruction boundary: a clean place to stop.
+            if self.core.interrupted() {
+                break Outcome::Interrupted(self.core.hart.instret);
+            }
             let stop = self.core.run_burst(observer);
             if O::ENABLED {
                 // Accesses journaled where no observer was at hand (a walk for an SC's check).
@@ -214,6 +237,16 @@ impl Machine {
                     let core = &mut self.core;
                     let pc = core.hart.pc;
                     let insn = core.hart.instret;
+                    let before = if O::ENABLED {
+                        Some(SyscallWatch::before(
+                            &core.hart,
+                            &core.mem,
+                            &self.kernel,
+                            exc,
+                        ))
+                    } else {
+                        None
+                    };
                     let ended = self
                         .kernel
                         .handle_exception(&mut core.hart, &mut core.mem, exc);
@@ -225,8 +258,28 @@ impl Machine {
                         };
                         // The kernel's copies to and from user memory.
                         core.mem.emit_journal(at, observer);
+                        let evictions = self.kernel.process.pager.take_evictions();
+                        for e in evictions {
+                            observer.on_event(&Event::Page(PageEvent {
+                                kind: PageEventKind::SwapOut,
+                                insn,
+                                pc,
+                                vaddr: e.vaddr,
+                                region: core.mem.page_region(e.vaddr),
+                                fault: if e.written {
+                                    PageFaultKind::Major
+                                } else {
+                                    PageFaultKind::Minor
+                                },
+                                len: PAGE_SIZE,
+                            }));
+                        }
                         if ended.is_none() {
-                            trace_resolved_fault(&mut core.mem, exc, pc, insn, observer);
+                            let major = before.as_ref().is_some_and(|b| b.swapped_page);
+                            trace_resolved_fault(&mut core.mem, exc, pc, insn, major, observer);
+                            if let Some(b) = &before {
+                                b.emit_range_events(&core.hart, &self.kernel, pc, insn, observer);
+                            }
                         }
                     }
                     if exc == Exception::EcallFromU && core.hart.pc != pc {
@@ -243,6 +296,9 @@ impl Machine {
                             }));
                         }
                         core.retire_one(InsnClass::System);
+                    }
+                    if let Some(request) = self.kernel.take_client_request() {
+                        self.client_request(request, pc, insn, observer);
                     }
                     match ended {
                         None => {}
@@ -272,12 +328,51 @@ impl Machine {
                     addr: self.last_fault_addr,
                 },
                 Outcome::InsnLimit(_) => ProcessEvent::Limit { insn },
+                Outcome::Interrupted(_) => ProcessEvent::Interrupted { insn },
             };
             observer.on_event(&Event::Process(event));
         }
         let _ = self.kernel.files.flush_all();
         self.outcome = Some(outcome.clone());
         outcome
+    }
+
+    /// Acts on a client request the program made with the `ecall` at `pc`, instruction `insn`
+    /// (DESIGN.md §9): a snapshot is taken if snapshots are recorded, and every request goes
+    /// to the observer (the tracer turns itself on and off, and writes marks).
+    fn client_request<O: Observer>(
+        &mut self,
+        request: ClientRequest,
+        pc: u32,
+        insn: u64,
+        observer: &mut O,
+    ) {
+        if let ClientRequest::Snapshot(name) = &request {
+            if self.record_snapshots {
+                let snapshot = Snapshot::of(name.clone(), &self.stats());
+                self.snapshots.push(snapshot);
+            }
+        }
+        if O::ENABLED {
+            let cycle = self.core.hart.cycles(&self.core.mem);
+            observer.on_event(&Event::Client(ClientEvent {
+                insn,
+                cycle,
+                pc,
+                request,
+            }));
+        }
+    }
+
+    /// Makes `rvscope_stats_snapshot()` record the counters (`--stats`, `--stats-file`);
+    /// without it the request does nothing.
+    pub fn record_snapshots(&mut self, on: bool) {
+        self.record_snapshots = on;
+    }
+
+    /// The snapshots the program took so far.
+    pub fn snapshots(&self) -> &[Snapshot] {
+        &self.snapshots
     }
 
     /// Where the hart stands, for events emitted between bursts.
@@ -423,6 +518,7 @@ fn trace_resolved_fault<O: Observer>(
     exc: Exception,
     pc: u32,
     insn: u64,
+    major: bool,
     observer: &mut O,
 ) {
     let vaddr = match exc {
@@ -431,15 +527,118 @@ fn trace_resolved_fault<O: Observer>(
         | Exception::StorePageFault(a) => a,
         _ => return,
     };
-    mem.trace_fault_resolved(vaddr);
+    let region = mem.page_region(vaddr);
+    let page = vaddr & !(PAGE_SIZE - 1);
+    if major {
+        mem.trace_major_fault_resolved(vaddr);
+        observer.on_event(&Event::Page(PageEvent {
+            kind: PageEventKind::SwapIn,
+            insn,
+            pc,
+            vaddr: page,
+            region,
+            fault: PageFaultKind::Major,
+            len: PAGE_SIZE,
+        }));
+    } else {
+        mem.trace_fault_resolved(vaddr);
+    }
     observer.on_event(&Event::Page(PageEvent {
         kind: PageEventKind::Fault,
         insn,
         pc,
         vaddr,
-        region: mem.page_region(vaddr),
-        fault: PageFaultKind::Minor,
+        region,
+        fault: if major {
+            PageFaultKind::Major
+        } else {
+            PageFaultKind::Minor
+        },
+        len: PAGE_SIZE,
     }));
+}
+
+/// What a traced run notes before the kernel handles an exception, to report what it changed:
+/// the address-space calls' ranges (`brk`, `mmap`, `munmap`) and whether a faulting page
+/// was in swap (a major fault).
+struct SyscallWatch {
+    /// The system call number, for an `ecall`.
+    number: Option<u32>,
+    /// `a0`, `a1` before the call.
+    args: [u32; 2],
+    /// The break before the call.
+    brk: u32,
+    /// The faulting page was in swap.
+    swapped_page: bool,
+}
+
+impl SyscallWatch {
+    fn before(hart: &Hart, mem: &Memory, kernel: &Kernel, exc: Exception) -> SyscallWatch {
+        let swapped_page = match exc {
+            Exception::FetchPageFault(a)
+            | Exception::LoadPageFault(a)
+            | Exception::StorePageFault(a) => mem.swap_slot(a & !(PAGE_SIZE - 1)).is_some(),
+            _ => false,
+        };
+        SyscallWatch {
+            number: (exc == Exception::EcallFromU).then_some(hart.regs[17]),
+            args: [hart.regs[10], hart.regs[11]],
+            brk: kernel.process.brk(),
+            swapped_page,
+        }
+    }
+
+    /// Reports the range a successful `brk`, `mmap` or `munmap` changed.
+    fn emit_range_events<O: Observer>(
+        &self,
+        hart: &Hart,
+        kernel: &Kernel,
+        pc: u32,
+        insn: u64,
+        observer: &mut O,
+    ) {
+        let page_ceil =
+            |a: u32| (u64::from(a) + u64::from(PAGE_SIZE) - 1) & !u64::from(PAGE_SIZE - 1);
+        let result = hart.regs[10];
+        let (kind, vaddr, len, region) = match self.number {
+            Some(nr::BRK) => {
+                let (old, new) = (page_ceil(self.brk), page_ceil(kernel.process.brk()));
+                if old == new {
+                    return;
+                }
+                let (lo, hi) = (old.min(new), old.max(new));
+                let kind = if new > old {
+                    PageEventKind::Brk
+                } else {
+                    PageEventKind::BrkShrink
+                };
+                (kind, lo as u32, (hi - lo) as u32, Region::Heap)
+            }
+            Some(nr::MMAP) if (result as i32) < 0 && (result as i32) > -4096 => return,
+            Some(nr::MMAP) => (
+                PageEventKind::Mmap,
+                result,
+                page_ceil(self.args[1]) as u32,
+                Region::Mmap,
+            ),
+            Some(nr::MUNMAP) if result == 0 => (
+                PageEventKind::Munmap,
+                self.args[0],
+                page_ceil(self.args[1]) as u32,
+                Region::Mmap,
+            ),
+            _ => return,
+        };
+        observer.on_event(&Event::Page(PageEvent {
+            kind,
+            insn,
+            pc,
+            vaddr,
+            region,
+            fault: PageFaultKind::Minor,
+            len,
+        }));
+    }
 }
 
 #[cfg(test)]
@@ -536,6 +735,39 @@ mod tests {
                 "limit {limit}"
             );
         }
+    }
+
+    #[test]
+    fn slices_end_at_block_boundaries_and_count_exactly() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        for timing in [
+            crate::config::TimingMode::Functional,
+            crate::config::TimingMode::Full,
+        ] {
+            let config = Config {
+                timing,
+                ..Config::default()
+            };
+            let mut plain = machine(&counting_loop(), config.clone());
+            assert_eq!(plain.run(), Outcome::Exited(30));
+            for slice in [1, 2, 3, 5, 7] {
+                let mut m = machine(&counting_loop(), config.clone());
+                m.set_interrupt_flag(Arc::new(AtomicBool::new(false)));
+                m.core.set_slice_insns(slice);
+                assert_eq!(m.run(), Outcome::Exited(30));
+                assert_eq!(m.stats(), plain.stats(), "slice {slice} {timing:?}");
+            }
+        }
+        // A raised flag stops the run before the next burst, with the status a shell shows.
+        let mut m = machine(&counting_loop(), Config::default());
+        let flag = Arc::new(AtomicBool::new(false));
+        m.set_interrupt_flag(Arc::clone(&flag));
+        m.core.set_slice_insns(4);
+        flag.store(true, Ordering::Relaxed);
+        let out = m.run();
+        assert_eq!(out, Outcome::Interrupted(0));
+        assert_eq!(out.exit_status(), 130);
     }
 
     #[test]

@@ -7,11 +7,13 @@ use std::collections::BTreeSet;
 use crate::hart::trap::{AccessKind, Exception};
 use crate::hart::Hart;
 use crate::mem::access::Memory;
+use crate::os::client;
 use crate::os::files::Files;
 use crate::os::process::{FaultCause, KernelAccess, Process};
 use crate::os::signal::Signal;
 use crate::os::simtime::SimClock;
 use crate::os::syscall::{self, nr};
+use crate::trace::event::ClientRequest;
 
 /// Kernel time charged for resolving one minor page fault (DESIGN.md §7).
 pub const MINOR_FAULT_CYCLES: u64 = 1_000;
@@ -62,6 +64,9 @@ pub struct Kernel {
     /// Page faults in a row at instruction count `streak_instret`.
     fault_streak: u32,
     streak_instret: u64,
+    /// The client request the last system call made, for the machine to act on
+    /// ([`Kernel::take_client_request`]).
+    client_request: Option<ClientRequest>,
 }
 
 impl Kernel {
@@ -75,7 +80,13 @@ impl Kernel {
             syscalls: 0,
             fault_streak: 0,
             streak_instret: u64::MAX,
+            client_request: None,
         }
+    }
+
+    /// The client request (`rvscope.h`) the last `ecall` made, if it made one.
+    pub fn take_client_request(&mut self) -> Option<ClientRequest> {
+        self.client_request.take()
     }
 
     /// Handles `exc` raised at `hart.pc`. Returns `Some` when the process is finished.
@@ -164,6 +175,18 @@ impl Kernel {
                 .process
                 .sys_mmap(args[0], args[1], args[2], args[3], args[4]),
             nr::MUNMAP => self.process.sys_munmap(mem, args[0], args[1]),
+            client::RVSCOPE_SYSCALL => {
+                let mut user = KernelAccess {
+                    process: &mut self.process,
+                    mem,
+                };
+                self.client_request = client::decode(args[0], args[1], &mut user);
+                if self.client_request.is_some() {
+                    0
+                } else {
+                    syscall::Errno::EINVAL.ret()
+                }
+            }
             _ => {
                 let cycles = hart.cycles(mem);
                 let mut user = KernelAccess {
@@ -338,6 +361,29 @@ mod tests {
             assert_eq!(end, Some(Termination::Exited(want)), "{number}({status})");
             assert_eq!(r.kernel.syscalls, 1);
         }
+    }
+
+    #[test]
+    fn client_requests_return_zero_and_reach_the_machine() {
+        use crate::os::client::{request, RVSCOPE_SYSCALL};
+        let mut r = rig();
+        assert_eq!(r.call(RVSCOPE_SYSCALL, &[request::TRACE_ON, 0]), 0);
+        assert_eq!(r.kernel.take_client_request(), Some(ClientRequest::TraceOn));
+        assert_eq!(r.kernel.take_client_request(), None, "taken once");
+        assert_eq!(r.call(RVSCOPE_SYSCALL, &[request::MARK, 0x11000]), 0);
+        assert_eq!(
+            r.kernel.take_client_request(),
+            Some(ClientRequest::Mark("hello, kernel\n".into()))
+        );
+        assert_eq!(r.call(RVSCOPE_SYSCALL, &[request::SNAPSHOT, 0]), 0);
+        assert_eq!(
+            r.kernel.take_client_request(),
+            Some(ClientRequest::Snapshot(String::new()))
+        );
+        // An unknown request or an unreadable label: -EINVAL, nothing handed over.
+        assert_eq!(r.call(RVSCOPE_SYSCALL, &[99, 0]), errno(22));
+        assert_eq!(r.call(RVSCOPE_SYSCALL, &[request::MARK, 0]), errno(22));
+        assert_eq!(r.kernel.take_client_request(), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The emulator's kernel: runs on the host (high-level emulated) and owns the process — its ELF
 //! image, address-space layout, system calls and fatal-fault reports.
 
+pub mod client;
 pub mod files;
 pub mod kernel;
 pub mod layout;

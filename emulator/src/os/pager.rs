@@ -118,6 +118,15 @@ pub struct PagerCounts {
     pub swap_cycles: u64,
 }
 
+/// A user page the pager evicted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Eviction {
+    /// The page's virtual address.
+    pub vaddr: u32,
+    /// It was dirty and written to swap (else dropped: clean, its copy in swap if any).
+    pub written: bool,
+}
+
 /// The page replacement state of one process.
 #[derive(Clone, Debug)]
 pub struct Pager {
@@ -141,6 +150,8 @@ pub struct Pager {
     pending_cycles: u64,
     /// Counters.
     pub counts: PagerCounts,
+    /// While tracing: the evictions since the machine last took them ([`Pager::take_evictions`]).
+    evictions: Option<Vec<Eviction>>,
 }
 
 impl Default for Pager {
@@ -173,6 +184,7 @@ impl Pager {
             hand: 0,
             pending_cycles: 0,
             counts: PagerCounts::default(),
+            evictions: None,
         }
     }
 
@@ -194,6 +206,19 @@ impl Pager {
     /// Most pages the process may reserve (heap, mmap and image together), if limited.
     pub fn commit_limit_pages(&self) -> Option<u64> {
         self.commit_limit_pages
+    }
+
+    /// Starts logging evictions (for the trace's `swap-out` events).
+    pub fn log_evictions(&mut self) {
+        self.evictions.get_or_insert_with(Vec::new);
+    }
+
+    /// The evictions since the last call, oldest first (empty unless logging).
+    pub fn take_evictions(&mut self) -> Vec<Eviction> {
+        self.evictions
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// Takes the swap cycles spent since the last call (the kernel charges them to the hart).
@@ -281,6 +306,12 @@ impl Pager {
         let (frame, vaddr) = self.choose_victim(mem).ok_or(FaultCause::OutOfMemory)?;
         let f = frame.0 as usize;
         let dirty = mem.user_pte(vaddr).is_some_and(|pte| pte.dirty());
+        if let Some(log) = self.evictions.as_mut() {
+            log.push(Eviction {
+                vaddr,
+                written: dirty,
+            });
+        }
         let kept = self.slot_of[f].take();
         let slot = if dirty {
             let slot = kept

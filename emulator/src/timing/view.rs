@@ -29,7 +29,7 @@ use super::{
 };
 use crate::isa::{decode, disasm, Insn, InsnClass};
 use crate::os::kernel::MINOR_FAULT_CYCLES;
-use crate::trace::{AccessKind, Event, Observer};
+use crate::trace::{AccessKind, Event, Observer, PageEventKind};
 
 /// Most instructions a view may show.
 pub const MAX_VIEW_INSNS: u64 = 1_000;
@@ -340,11 +340,13 @@ impl Observer for PipelineView {
                 }
             }
             Event::Retire(r) => self.retire(r.insn, r.pc, r.raw),
-            Event::Page(_) => {
+            Event::Page(p) if p.kind == PageEventKind::Fault => {
                 // A page fault the kernel resolved; the access is retried after the trap.
+                // (Swap transfers are kernel time too, but not drawn: see README.)
                 self.current.cycles.kernel += MINOR_FAULT_CYCLES;
                 self.drain();
             }
+            Event::Page(_) | Event::Client(_) => {}
             Event::Process(_) => self.resolve_branch(None),
         }
     }

@@ -20,6 +20,8 @@ pub enum Event {
     Page(PageEvent),
     /// The process started, exited, was killed or stopped at the instruction limit.
     Process(ProcessEvent),
+    /// The program made a client request (`guest/include/rvscope.h`, DESIGN.md §9).
+    Client(ClientEvent),
 }
 
 /// What made a memory access.
@@ -172,6 +174,38 @@ pub struct Retire {
 pub enum PageEventKind {
     /// A page fault the kernel resolved by mapping the page (the access is retried).
     Fault,
+    /// The heap grew (`brk`): `vaddr..vaddr+len` was added; its pages are mapped lazily, on
+    /// first touch.
+    Brk,
+    /// The heap shrank (`brk`): `vaddr..vaddr+len` was removed and its pages freed.
+    #[serde(rename = "brk-shrink")]
+    BrkShrink,
+    /// An anonymous `mmap` reserved `vaddr..vaddr+len`.
+    Mmap,
+    /// `munmap` removed `vaddr..vaddr+len`.
+    Munmap,
+    /// The pager evicted the page to make room: written to swap (it was dirty, or never
+    /// there), or dropped clean (`fault` is then minor: no transfer).
+    #[serde(rename = "swap-out")]
+    SwapOut,
+    /// A major fault read the page back from swap.
+    #[serde(rename = "swap-in")]
+    SwapIn,
+}
+
+impl PageEventKind {
+    /// The name the text and jsonl formats use.
+    pub fn name(self) -> &'static str {
+        match self {
+            PageEventKind::Fault => "fault",
+            PageEventKind::Brk => "brk",
+            PageEventKind::BrkShrink => "brk-shrink",
+            PageEventKind::Mmap => "mmap",
+            PageEventKind::Munmap => "munmap",
+            PageEventKind::SwapOut => "swap-out",
+            PageEventKind::SwapIn => "swap-in",
+        }
+    }
 }
 
 /// A page event.
@@ -187,8 +221,11 @@ pub struct PageEvent {
     pub vaddr: u32,
     /// Its region.
     pub region: Region,
-    /// Minor or major.
+    /// Minor or major (for `fault`); for `swap-out`, major if the page was written to swap,
+    /// minor if it was dropped clean; minor for the others.
     pub fault: PageFaultKind,
+    /// Bytes of the range (`brk`, `brk-shrink`, `mmap`, `munmap`; a page for the others).
+    pub len: u32,
 }
 
 /// A process event.
@@ -224,4 +261,56 @@ pub enum ProcessEvent {
         /// Instructions retired.
         insn: u64,
     },
+    /// The user interrupted the run (Ctrl-C, SIGINT or SIGTERM to rvscope), at an instruction
+    /// boundary.
+    Interrupted {
+        /// Instructions retired.
+        insn: u64,
+    },
+}
+
+/// A client request the program made (an `ecall` with [`crate::os::client::RVSCOPE_SYSCALL`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientEvent {
+    /// Instructions retired before the `ecall`.
+    pub insn: u64,
+    /// The hart's cycle count then.
+    pub cycle: u64,
+    /// The `ecall`'s address.
+    pub pc: u32,
+    /// What was asked.
+    pub request: ClientRequest,
+}
+
+/// What a client request asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientRequest {
+    /// `rvscope_trace_on()`: the trace keeps events from here on.
+    TraceOn,
+    /// `rvscope_trace_off()`: the trace drops access, retire and page events from here on.
+    TraceOff,
+    /// `rvscope_mark("phase 2")`: a labelled point in the trace.
+    Mark(String),
+    /// `rvscope_stats_snapshot()` / `rvscope_stats_snapshot_named(name)`: the counters here.
+    Snapshot(String),
+}
+
+impl ClientRequest {
+    /// The event name in the text and jsonl formats.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ClientRequest::TraceOn => "trace-on",
+            ClientRequest::TraceOff => "trace-off",
+            ClientRequest::Mark(_) => "mark",
+            ClientRequest::Snapshot(_) => "snapshot",
+        }
+    }
+
+    /// The label of a mark or snapshot.
+    pub fn label(&self) -> Option<&str> {
+        match self {
+            ClientRequest::Mark(s) | ClientRequest::Snapshot(s) => Some(s),
+            _ => None,
+        }
+    }
 }

@@ -12,8 +12,8 @@ pub mod filter;
 pub mod writer;
 
 pub use event::{
-    Access, AccessKind, Event, PageEvent, PageEventKind, PageFaultKind, ProcessEvent, RegWrite,
-    Retire, TlbOutcome,
+    Access, AccessKind, ClientEvent, ClientRequest, Event, PageEvent, PageEventKind, PageFaultKind,
+    ProcessEvent, RegWrite, Retire, TlbOutcome,
 };
 pub use filter::Filter;
 pub use writer::{Format, Tracer};

@@ -34,7 +34,10 @@ use crate::config::Config;
 use crate::hart::trap::Exception;
 use crate::isa::{self, Decoded};
 use crate::mem::hierarchy::{Level, LevelVisit};
-use crate::trace::event::{Access, AccessKind, Event, PageEvent, ProcessEvent, Retire, TlbOutcome};
+use crate::trace::event::{
+    Access, AccessKind, ClientEvent, Event, PageEvent, PageEventKind, PageFaultKind, ProcessEvent,
+    Retire, TlbOutcome,
+};
 use crate::trace::filter::Filter;
 use crate::trace::Observer;
 
@@ -140,6 +143,9 @@ impl<W: Write> Tracer<W> {
                 let filter = json!({
                     "from": self.filter.from,
                     "to": (self.filter.to != u64::MAX).then_some(self.filter.to),
+                    "pcs": self.filter.pcs,
+                    "sample": self.filter.sample,
+                    "start": if self.filter.active { "on" } else { "off" },
                 });
                 let header = json!({
                     "schema": JSONL_SCHEMA,
@@ -214,8 +220,12 @@ impl<W: Write> Observer for Tracer<W> {
     fn on_event(&mut self, event: &Event) {
         let keep = match event {
             // The commit log is made of retirements.
-            Event::Retire(r) if self.format == Format::Commit => self.filter.in_window(r.insn),
-            Event::Access(a) if self.format == Format::Commit => self.filter.in_window(a.insn),
+            Event::Retire(r) if self.format == Format::Commit => {
+                self.filter.active && self.filter.in_window(r.insn) && self.filter.pc_kept(r.pc)
+            }
+            Event::Access(a) if self.format == Format::Commit => {
+                self.filter.active && self.filter.in_window(a.insn)
+            }
             _ => self.filter.keeps(event),
         };
         if keep {
@@ -366,7 +376,25 @@ fn text_event(line: &mut String, event: &Event) {
         }
         Event::Page(p) => text_page(line, p),
         Event::Process(p) => text_process(line, p),
+        Event::Client(c) => text_client(line, c),
     }
+}
+
+/// A client request: `mark "phase 2"`, `snapshot "loop"`, `trace-on`, `trace-off`, with the
+/// cycle count.
+fn text_client(line: &mut String, c: &ClientEvent) {
+    let _ = write!(
+        line,
+        "{:>9} {:>10}  {:08x}  {:<7}",
+        "-",
+        c.insn,
+        c.pc,
+        c.request.name()
+    );
+    if let Some(label) = c.request.label() {
+        let _ = write!(line, " {label:?}");
+    }
+    let _ = writeln!(line, "  cycle {}", c.cycle);
 }
 
 fn disasm(r: &Retire) -> String {
@@ -433,6 +461,9 @@ fn exception_text(e: Exception) -> String {
 }
 
 fn text_page(line: &mut String, p: &PageEvent) {
+    if p.kind != PageEventKind::Fault {
+        return text_page_change(line, p);
+    }
     let _ = writeln!(
         line,
         "{:>9} {:>10}  {:08x}  page    {} fault at {:08x} ({}): page mapped",
@@ -443,6 +474,32 @@ fn text_page(line: &mut String, p: &PageEvent) {
         p.vaddr,
         p.region.name()
     );
+}
+
+/// A page event other than a resolved fault: a range that changed or a swap transfer.
+fn text_page_change(line: &mut String, p: &PageEvent) {
+    let what = match p.kind {
+        PageEventKind::SwapOut if p.fault == PageFaultKind::Major => "written to swap",
+        PageEventKind::SwapOut => "dropped clean (a copy is in swap or it was never written)",
+        PageEventKind::SwapIn => "read back from swap",
+        _ => "",
+    };
+    let _ = write!(
+        line,
+        "{:>9} {:>10}  {:08x}  page    {} {:08x}..{:08x} ({})",
+        "-",
+        p.insn,
+        p.pc,
+        p.kind.name(),
+        p.vaddr,
+        u64::from(p.vaddr) + u64::from(p.len),
+        p.region.name()
+    );
+    if what.is_empty() {
+        let _ = writeln!(line, " {} bytes", p.len);
+    } else {
+        let _ = writeln!(line, ": {what}");
+    }
 }
 
 fn text_process(line: &mut String, p: &ProcessEvent) {
@@ -475,6 +532,11 @@ fn text_process(line: &mut String, p: &ProcessEvent) {
         ProcessEvent::Limit { insn } => {
             writeln!(line, "{:>9} {insn:>10}  {:8}  limit   --max-insns", "-", "")
         }
+        ProcessEvent::Interrupted { insn } => writeln!(
+            line,
+            "{:>9} {insn:>10}  {:8}  interrupted (Ctrl-C)",
+            "-", ""
+        ),
     };
 }
 
@@ -540,8 +602,16 @@ fn jsonl_event(line: &mut String, event: &Event) {
             "insn": p.insn,
             "pc": p.pc,
             "vaddr": p.vaddr,
+            "len": p.len,
             "region": p.region.name(),
             "fault": p.fault,
+        }),
+        Event::Client(c) => json!({
+            "event": c.request.name(),
+            "insn": c.insn,
+            "cycle": c.cycle,
+            "pc": c.pc,
+            "name": c.request.label(),
         }),
         Event::Process(p) => match *p {
             ProcessEvent::Start { entry, sp } => {
@@ -563,6 +633,9 @@ fn jsonl_event(line: &mut String, event: &Event) {
                 "addr": addr,
             }),
             ProcessEvent::Limit { insn } => json!({"event": "limit", "insn": insn}),
+            ProcessEvent::Interrupted { insn } => {
+                json!({"event": "interrupted", "insn": insn})
+            }
         },
     };
     let _ = writeln!(line, "{value}");

@@ -56,8 +56,21 @@ pub(super) struct TraceState {
     seq: u64,
     /// Page (number) of a page fault the kernel just resolved: the retried access is marked.
     fault_page: Option<u32>,
+    /// The fault at `fault_page` was major (the page came back from swap).
+    fault_major: bool,
     /// The I-TLB's part in the next fetch (the block entry looks the I-TLB up once).
     itlb: TlbOutcome,
+}
+
+impl TraceState {
+    /// The kind of the fault just resolved.
+    fn fault_kind(&self) -> PageFaultKind {
+        if self.fault_major {
+            PageFaultKind::Major
+        } else {
+            PageFaultKind::Minor
+        }
+    }
 }
 
 /// Up to 4 little-endian bytes as a value.
@@ -126,7 +139,14 @@ impl Memory {
     pub fn trace_fault_resolved(&mut self, vaddr: u32) {
         if self.trace.journal.is_some() {
             self.trace.fault_page = Some(vaddr >> PAGE_SHIFT);
+            self.trace.fault_major = false;
         }
+    }
+
+    /// Like [`Memory::trace_fault_resolved`], for a major fault (the page came from swap).
+    pub fn trace_major_fault_resolved(&mut self, vaddr: u32) {
+        self.trace_fault_resolved(vaddr);
+        self.trace.fault_major = true;
     }
 
     /// The kernel copied `size` bytes at user address `vaddr` (physical `paddr`); journaled as
@@ -278,7 +298,7 @@ impl Memory {
         let page_fault = match self.trace.fault_page {
             Some(p) if fault.is_none() && p == vaddr >> PAGE_SHIFT => {
                 self.trace.fault_page = None;
-                Some(PageFaultKind::Minor)
+                Some(self.trace.fault_kind())
             }
             _ => None,
         };
@@ -622,7 +642,7 @@ impl Memory {
         let page_fault = match self.trace.fault_page {
             Some(p) if p == pc >> PAGE_SHIFT => {
                 self.trace.fault_page = None;
-                Some(PageFaultKind::Minor)
+                Some(self.trace.fault_kind())
             }
             _ => None,
         };
