@@ -236,7 +236,7 @@ fn pipeline_view_draws_a_window_and_refuses_bad_ones() {
         .filter(|l| l.contains(" |") && l.contains("IF"))
         .count();
     assert_eq!(rows, 8, "{err}");
-    assert!(err.contains("8 instructions,"), "{err}");
+    assert!(err.contains("8 instructions cost"), "{err}");
     for (flags, want) in [
         (&["--pipeline-view", "5"][..], "not FROM:COUNT"),
         (&["--pipeline-view", "1:0"][..], "COUNT 0 is out of range"),

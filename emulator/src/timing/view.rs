@@ -518,6 +518,7 @@ impl Layout {
                 let _ = write!(out, "{:<width$}", "~");
             }
         }
+        out.truncate(out.trim_end().len());
         out.push('\n');
         for (i, r) in rows.iter().enumerate() {
             let _ = write!(
@@ -560,25 +561,45 @@ impl Layout {
             .collect();
         let _ = writeln!(
             out,
-            "legend: IF ID EX MEM WB stage entered; if/ex/mem the instruction's own stall in that \
-             stage (cache miss or TLB walk in IF/MEM, a page fault's kernel time in IF/MEM, \
-             multi-cycle EX); ** waiting in ID for an operand (load-use; RAW without forwarding); -- holding \
-             while another instruction stalls; xx a fetch flushed after a branch or jump{}",
-            if gaps.is_empty() {
-                String::new()
-            } else {
-                format!("; ~ stands for {} (nothing enters a stage)", gaps.join(", "))
-            }
+            "legend: IF ID EX MEM WB  the stage the instruction enters"
         );
-        let stalls: u64 = rows.iter().map(|r| r.cycles.stalls()).sum();
         let _ = writeln!(
             out,
-            "{} instructions, {} stall cycles: last WB in cycle {} = {} + 4 (filling) + {}",
-            rows.len(),
-            stalls,
+            "        if ex mem       its own stall there: a cache miss or TLB walk (IF, MEM), a page fault's kernel time (IF, MEM), a multi-cycle EX"
+        );
+        let _ = writeln!(
+            out,
+            "        **              waiting in ID for an operand (load-use; any RAW with --no-forwarding)"
+        );
+        let _ = writeln!(
+            out,
+            "        --              holding while another instruction stalls"
+        );
+        let _ = writeln!(
+            out,
+            "        xx              a fetch flushed after a branch or jump"
+        );
+        if !gaps.is_empty() {
+            let _ = writeln!(
+                out,
+                "        ~               {} (nothing enters a stage)",
+                gaps.join(", ")
+            );
+        }
+        let stalls: u64 = rows.iter().map(|r| r.cycles.stalls()).sum();
+        let trailing = rows.last().map_or(0, |r| r.cycles.flush);
+        let n = rows.len();
+        let _ = writeln!(
+            out,
+            "{n} instructions cost {} cycles ({n} + {stalls} stall){}; last WB in cycle {} = {n} + 4 (filling) + {}",
+            n as u64 + stalls,
+            if trailing > 0 {
+                format!(", {trailing} of them the flush after the last, not drawn")
+            } else {
+                String::new()
+            },
             self.end,
-            rows.len(),
-            stalls
+            stalls - trailing,
         );
     }
 }
