@@ -240,7 +240,7 @@ impl Hierarchy {
 
     /// [`Hierarchy::access`] that also tells what the access did at each level (for traces).
     /// The statistics and replacement state it leaves are exactly those of `access` and
-    /// `access_fast`: the same lookups run, the MRU shortcut is only skipped.
+    /// `access_fast` (it takes the same MRU shortcut, whose journey is an L1 hit).
     pub fn access_detailed(
         &mut self,
         paddr: u32,
@@ -252,6 +252,18 @@ impl Hierarchy {
         let line = u64::from(paddr >> shift);
         let last = u64::from(paddr.wrapping_add(size.max(1) - 1) >> shift);
         let mut journey = CacheJourney::default();
+        // The MRU shortcut of `access_fast`: a repeat of the set's most recent line changes no
+        // state, and its journey is a plain L1 hit (no eviction, nothing below).
+        let mru = self.mru[l1][(line & self.mru_mask[l1]) as usize];
+        if mru >> 1 == line && last == line && (!kind.is_write() || mru & 1 != 0) {
+            self.mru_hits[l1][kind as usize] += 1;
+            journey.levels[Level::L1 as usize].hit = Some(true);
+            let out = AccessOutcome {
+                served_by: Level::L1,
+                cycles: self.l1_latency[l1],
+            };
+            return (out, journey);
+        }
         let out = self.access_remembering(paddr, size, kind, l1, line, last, &mut journey);
         (out, journey)
     }
@@ -967,6 +979,32 @@ mod tests {
                     prop_assert_eq!(c1, c2);
                 }
                 prop_assert_eq!(fast.stats(), plain.stats());
+            }
+
+            /// The same for `access_detailed`, journey included: a shortcut MRU hit reports
+            /// exactly what the plain lookups record for it.
+            #[test]
+            fn detailed_accesses_report_the_plain_journey(
+                policy in prop::sample::select(vec![Policy::Lru, Policy::Fifo, Policy::Random, Policy::TreePlru]),
+                write_through in any::<bool>(),
+                no_alloc in any::<bool>(),
+                classify in any::<bool>(),
+                accesses in prop::collection::vec((0u8..5, 0u32..512, prop::sample::select(vec![1u32, 2, 4])), 1..400),
+            ) {
+                let write = if write_through { WritePolicy::WriteThrough } else { WritePolicy::WriteBack };
+                let alloc = if no_alloc { AllocPolicy::NoWriteAllocate } else { AllocPolicy::WriteAllocate };
+                let mut detailed = hierarchy(policy, write, alloc, classify);
+                let mut plain = hierarchy(policy, write, alloc, classify);
+                for (k, addr, size) in accesses {
+                    let kind = kind_of(k);
+                    let paddr = addr & !(size - 1);
+                    let (out1, journey1) = detailed.access_detailed(paddr, size, kind);
+                    let mut journey2 = CacheJourney::default();
+                    let out2 = plain.lookup(paddr, size, kind, &mut journey2);
+                    prop_assert_eq!(out1, out2);
+                    prop_assert_eq!(journey1, journey2);
+                }
+                prop_assert_eq!(detailed.stats(), plain.stats());
             }
         }
     }

@@ -260,17 +260,38 @@ fn din_access(line: &mut String, a: &Access) {
         return;
     }
     let label = match a.kind {
-        AccessKind::Fetch => 2,
-        AccessKind::Store | AccessKind::Amo => 1,
-        AccessKind::Load | AccessKind::Ptw | AccessKind::Kernel => 0,
+        AccessKind::Fetch => "2 ",
+        AccessKind::Store | AccessKind::Amo => "1 ",
+        AccessKind::Load | AccessKind::Ptw | AccessKind::Kernel => "0 ",
     };
+    // Hand-formatted: din is the format of long traces, and `write!` cost more than the
+    // cache model per access.
     for (addr, size) in parts(a) {
-        if size == 4 && addr & 3 == 0 {
-            let _ = writeln!(line, "{label} {addr:x}");
-        } else {
-            let _ = writeln!(line, "{label} {addr:x} {size}");
+        line.push_str(label);
+        push_hex(line, addr, 1);
+        if size != 4 || addr & 3 != 0 {
+            line.push(' ');
+            push_decimal(line, size);
         }
+        line.push('\n');
     }
+}
+
+/// Appends `value` in lowercase hex, at least `min_digits` digits (zero-padded).
+fn push_hex(line: &mut String, value: u32, min_digits: u32) {
+    let digits = (32 - value.leading_zeros()).div_ceil(4).max(min_digits);
+    for i in (0..digits).rev() {
+        let nibble = (value >> (4 * i)) & 0xf;
+        line.push(char::from_digit(nibble, 16).expect("a nibble is a hex digit"));
+    }
+}
+
+/// Appends `value` in decimal.
+fn push_decimal(line: &mut String, value: u32) {
+    if value >= 10 {
+        push_decimal(line, value / 10);
+    }
+    line.push(char::from_digit(value % 10, 10).expect("a decimal digit"));
 }
 
 fn lackey_access(line: &mut String, a: &Access) {
@@ -283,7 +304,12 @@ fn lackey_access(line: &mut String, a: &Access) {
         AccessKind::Store => " S",
         AccessKind::Amo => " M",
     };
-    let _ = writeln!(line, "{tag} {:08x},{}", a.vaddr, a.size);
+    line.push_str(tag);
+    line.push(' ');
+    push_hex(line, a.vaddr, 8);
+    line.push(',');
+    push_decimal(line, u32::from(a.size));
+    line.push('\n');
 }
 
 // ---- commit ----
@@ -639,4 +665,36 @@ fn jsonl_event(line: &mut String, event: &Event) {
         },
     };
     let _ = writeln!(line, "{value}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_formatted_numbers_match_format() {
+        for v in [
+            0u32,
+            1,
+            9,
+            10,
+            15,
+            16,
+            255,
+            4096,
+            0x8000_0000,
+            0xdead_beef,
+            u32::MAX,
+        ] {
+            let mut s = String::new();
+            push_hex(&mut s, v, 1);
+            assert_eq!(s, format!("{v:x}"));
+            s.clear();
+            push_hex(&mut s, v, 8);
+            assert_eq!(s, format!("{v:08x}"));
+            s.clear();
+            push_decimal(&mut s, v);
+            assert_eq!(s, v.to_string());
+        }
+    }
 }
