@@ -17,3 +17,4 @@ mod swap;
 mod timing;
 mod tlb;
 mod trace;
+mod trace_bin;

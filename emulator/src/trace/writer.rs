@@ -34,6 +34,7 @@ use crate::config::Config;
 use crate::hart::trap::Exception;
 use crate::isa::{self, Decoded};
 use crate::mem::hierarchy::{Level, LevelVisit};
+use crate::trace::bin;
 use crate::trace::event::{Access, AccessKind, Event, PageEvent, ProcessEvent, Retire, TlbOutcome};
 use crate::trace::filter::Filter;
 use crate::trace::Observer;
@@ -57,6 +58,8 @@ pub enum Format {
     Lackey,
     /// Spike `--log-commits`.
     Commit,
+    /// Fixed-size binary records ([`crate::trace::bin`]).
+    Bin,
 }
 
 impl std::str::FromStr for Format {
@@ -69,8 +72,9 @@ impl std::str::FromStr for Format {
             "din" => Ok(Format::Din),
             "lackey" => Ok(Format::Lackey),
             "commit" => Ok(Format::Commit),
+            "bin" => Ok(Format::Bin),
             _ => Err(format!(
-                "unknown trace format '{s}' (text, jsonl, din, lackey, commit)"
+                "unknown trace format '{s}' (text, jsonl, din, lackey, commit, bin)"
             )),
         }
     }
@@ -101,6 +105,17 @@ pub struct Tracer<W: Write> {
 impl<W: Write> Tracer<W> {
     /// A tracer writing `format` to `out`; `config` goes into the headers that have one.
     pub fn new(out: W, format: Format, filter: Filter, config: &Config) -> Tracer<W> {
+        Tracer::with_config_json(out, format, filter, config_json(config))
+    }
+
+    /// A tracer whose headers carry `config`, the configuration as the jsonl header gives it
+    /// (what `rvscope trace convert` takes from a bin trace's header).
+    pub fn with_config_json(
+        out: W,
+        format: Format,
+        filter: Filter,
+        config: serde_json::Value,
+    ) -> Tracer<W> {
         let mut t = Tracer {
             out: BufWriter::with_capacity(1 << 16, out),
             format,
@@ -121,7 +136,7 @@ impl<W: Write> Tracer<W> {
         self.out.flush()
     }
 
-    fn header(&mut self, config: &Config) {
+    fn header(&mut self, config: serde_json::Value) {
         match self.format {
             Format::Text => {
                 // The same widths as `text_access`.
@@ -132,11 +147,21 @@ impl<W: Write> Tracer<W> {
                     "L2", "L3", "served", "cycles"
                 );
             }
+            Format::Bin => {
+                let header = json!({
+                    "config": config,
+                    "filter": {
+                        "from": self.filter.from,
+                        "to": (self.filter.to != u64::MAX).then_some(self.filter.to),
+                    },
+                    "retires": self.filter.retires,
+                });
+                let bytes = bin::header(&header.to_string());
+                if let Err(e) = self.out.write_all(&bytes) {
+                    self.error = Some(e);
+                }
+            }
             Format::Jsonl => {
-                let config = toml::from_str::<toml::Value>(&config.to_toml())
-                    .ok()
-                    .and_then(|v| serde_json::to_value(v).ok())
-                    .unwrap_or(serde_json::Value::Null);
                 let filter = json!({
                     "from": self.filter.from,
                     "to": (self.filter.to != u64::MAX).then_some(self.filter.to),
@@ -165,6 +190,14 @@ impl<W: Write> Tracer<W> {
 
     fn write_event(&mut self, event: &Event) {
         match self.format {
+            Format::Bin => {
+                if self.error.is_none() {
+                    if let Err(e) = self.out.write_all(&bin::encode(event)) {
+                        self.error = Some(e);
+                    }
+                }
+                return;
+            }
             Format::Text => text_event(&mut self.line, event),
             Format::Jsonl => jsonl_event(&mut self.line, event),
             Format::Din => {
@@ -213,8 +246,10 @@ impl<W: Write> Observer for Tracer<W> {
 
     fn on_event(&mut self, event: &Event) {
         let keep = match event {
-            // The commit log is made of retirements.
-            Event::Retire(r) if self.format == Format::Commit => self.filter.in_window(r.insn),
+            // The commit log is made of retirements; bin keeps them so it converts to one.
+            Event::Retire(r) if matches!(self.format, Format::Commit | Format::Bin) => {
+                self.filter.in_window(r.insn)
+            }
             Event::Access(a) if self.format == Format::Commit => self.filter.in_window(a.insn),
             _ => self.filter.keeps(event),
         };
@@ -222,6 +257,14 @@ impl<W: Write> Observer for Tracer<W> {
             self.write_event(event);
         }
     }
+}
+
+/// The configuration as the jsonl and bin headers give it.
+pub fn config_json(config: &Config) -> serde_json::Value {
+    toml::from_str::<toml::Value>(&config.to_toml())
+        .ok()
+        .and_then(|v| serde_json::to_value(v).ok())
+        .unwrap_or(serde_json::Value::Null)
 }
 
 // ---- din and lackey ----
@@ -245,15 +288,31 @@ fn parts(a: &Access) -> impl Iterator<Item = (u32, u32)> {
     std::iter::once(first).chain(second)
 }
 
+/// Calls `f(label, paddr, size)` for each din record of `a` (none if it did not reach the
+/// caches): what `--trace-format din` writes, for tools replaying other formats.
+pub fn din_records(a: &Access, mut f: impl FnMut(u8, u32, u32)) {
+    if !cache_visible(a) {
+        return;
+    }
+    let label = din_label(a.kind);
+    for (addr, size) in parts(a) {
+        f(label, addr, size);
+    }
+}
+
+fn din_label(kind: AccessKind) -> u8 {
+    match kind {
+        AccessKind::Fetch => 2,
+        AccessKind::Store | AccessKind::Amo => 1,
+        AccessKind::Load | AccessKind::Ptw | AccessKind::Kernel => 0,
+    }
+}
+
 fn din_access(line: &mut String, a: &Access) {
     if !cache_visible(a) {
         return;
     }
-    let label = match a.kind {
-        AccessKind::Fetch => 2,
-        AccessKind::Store | AccessKind::Amo => 1,
-        AccessKind::Load | AccessKind::Ptw | AccessKind::Kernel => 0,
-    };
+    let label = din_label(a.kind);
     for (addr, size) in parts(a) {
         if size == 4 && addr & 3 == 0 {
             let _ = writeln!(line, "{label} {addr:x}");
