@@ -50,7 +50,7 @@ pub enum TraceCommand {
     /// Count a bin or din trace's events: by kind, region, serving level, page faults.
     Stats(StatsArgs),
     /// Replay a bin or din trace through the cache hierarchy (as `rvscope cachesim`).
-    Replay(CachesimArgs),
+    Replay(Box<CachesimArgs>),
 }
 
 /// `rvscope trace convert`.

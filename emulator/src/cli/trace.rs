@@ -35,7 +35,10 @@ fn open(path: &Path) -> Result<(String, Box<dyn Read>)> {
     Ok((name, input))
 }
 
-fn open_bin(path: &Path) -> Result<(String, BinReader<BufReader<Box<dyn Read>>>)> {
+/// A bin trace being read.
+type Reader = BinReader<BufReader<Box<dyn Read>>>;
+
+fn open_bin(path: &Path) -> Result<(String, Reader)> {
     let (name, input) = open(path)?;
     let reader = BinReader::new(BufReader::with_capacity(1 << 16, input))
         .map_err(|(at, why)| bad_file(&name, at, &why))?;
@@ -252,7 +255,7 @@ fn stats_text(s: &TraceStats) -> String {
 
 /// `rvscope trace replay`: a bin or din trace through the cache hierarchy (`cachesim`'s
 /// implementation; a bin trace replays exactly the records its din conversion would hold).
-pub fn replay(args: CachesimArgs) -> Result<u8> {
+pub fn replay(args: Box<CachesimArgs>) -> Result<u8> {
     let (name, mut input) = open(&args.trace)?;
     let mut buffered = BufReader::with_capacity(1 << 16, &mut input);
     let is_bin = buffered
