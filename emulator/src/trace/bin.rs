@@ -238,19 +238,26 @@ pub fn encode_access(r: &mut [u8; RECORD_SIZE], a: &Access) {
 /// Encodes one event.
 pub fn encode(event: &Event) -> [u8; RECORD_SIZE] {
     let mut r = [0u8; RECORD_SIZE];
+    encode_into(&mut r, event);
+    r
+}
+
+/// Encodes one event into `r`, which must be zeroed (the writer encodes straight into its
+/// buffer: no copy of the record).
+pub fn encode_into(r: &mut [u8; RECORD_SIZE], event: &Event) {
     match *event {
-        Event::Access(ref a) => encode_access(&mut r, a),
+        Event::Access(ref a) => encode_access(r, a),
         Event::Retire(ref t) => {
             r[0] = TAG_RETIRE;
             r[1] = t.len;
             r[2] = t.privilege;
             if let Some(w) = t.write {
                 r[3] = w.reg;
-                put32(&mut r, 24, w.value);
+                put32(r, 24, w.value);
             }
-            put64(&mut r, 8, t.insn);
-            put32(&mut r, 16, t.pc);
-            put32(&mut r, 20, t.raw);
+            put64(r, 8, t.insn);
+            put32(r, 16, t.pc);
+            put32(r, 20, t.raw);
         }
         Event::Page(ref p) => {
             r[0] = TAG_PAGE;
@@ -259,19 +266,19 @@ pub fn encode(event: &Event) -> [u8; RECORD_SIZE] {
             };
             r[2] = p.region as u8;
             r[3] = pf_code(Some(p.fault));
-            put64(&mut r, 8, p.insn);
-            put32(&mut r, 16, p.pc);
-            put32(&mut r, 20, p.vaddr);
+            put64(r, 8, p.insn);
+            put32(r, 16, p.pc);
+            put32(r, 20, p.vaddr);
         }
         Event::Process(ProcessEvent::Start { entry, sp }) => {
             r[0] = TAG_START;
-            put32(&mut r, 16, entry);
-            put32(&mut r, 20, sp);
+            put32(r, 16, entry);
+            put32(r, 20, sp);
         }
         Event::Process(ProcessEvent::Exit { insn, status }) => {
             r[0] = TAG_EXIT;
             r[1] = status;
-            put64(&mut r, 8, insn);
+            put64(r, 8, insn);
         }
         Event::Process(ProcessEvent::Signal {
             insn,
@@ -282,16 +289,15 @@ pub fn encode(event: &Event) -> [u8; RECORD_SIZE] {
             r[0] = TAG_SIGNAL;
             r[1] = signal.number();
             r[2] = u8::from(addr.is_some());
-            put64(&mut r, 8, insn);
-            put32(&mut r, 16, pc);
-            put32(&mut r, 20, addr.unwrap_or(0));
+            put64(r, 8, insn);
+            put32(r, 16, pc);
+            put32(r, 20, addr.unwrap_or(0));
         }
         Event::Process(ProcessEvent::Limit { insn }) => {
             r[0] = TAG_LIMIT;
-            put64(&mut r, 8, insn);
+            put64(r, 8, insn);
         }
     }
-    r
 }
 
 /// Decodes one record; the error says what is wrong with it.

@@ -100,7 +100,12 @@ pub struct Tracer<W: Write> {
     commit_mem: Vec<CommitMem>,
     /// Reused line buffer.
     line: String,
+    /// `bin`: records not yet written.
+    bin: Vec<u8>,
 }
+
+/// `bin`: records are handed to the output in chunks of this many bytes.
+const BIN_CHUNK: usize = 1 << 16;
 
 impl<W: Write> Tracer<W> {
     /// A tracer writing `format` to `out`; `config` goes into the headers that have one.
@@ -123,6 +128,11 @@ impl<W: Write> Tracer<W> {
             error: None,
             commit_mem: Vec::new(),
             line: String::with_capacity(256),
+            bin: Vec::with_capacity(if format == Format::Bin {
+                BIN_CHUNK + 64
+            } else {
+                0
+            }),
         };
         t.header(config);
         t
@@ -130,6 +140,7 @@ impl<W: Write> Tracer<W> {
 
     /// Flushes the trace; returns the first write error, if any.
     pub fn finish(mut self) -> io::Result<()> {
+        self.flush_bin();
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -178,6 +189,16 @@ impl<W: Write> Tracer<W> {
         self.flush_line();
     }
 
+    /// Writes the pending bin records out.
+    fn flush_bin(&mut self) {
+        if self.error.is_none() && !self.bin.is_empty() {
+            if let Err(e) = self.out.write_all(&self.bin) {
+                self.error = Some(e);
+            }
+        }
+        self.bin.clear();
+    }
+
     /// Writes the line buffer out (once an error happened, nothing more is written).
     fn flush_line(&mut self) {
         if self.error.is_none() && !self.line.is_empty() {
@@ -191,10 +212,14 @@ impl<W: Write> Tracer<W> {
     fn write_event(&mut self, event: &Event) {
         match self.format {
             Format::Bin => {
-                if self.error.is_none() {
-                    if let Err(e) = self.out.write_all(&bin::encode(event)) {
-                        self.error = Some(e);
-                    }
+                // Records are encoded in place at the end of `bin`, written out 64 KiB at a time.
+                let start = self.bin.len();
+                self.bin.resize(start + bin::RECORD_SIZE, 0);
+                if let Some(r) = self.bin.get_mut(start..).and_then(|r| r.try_into().ok()) {
+                    bin::encode_into(r, event);
+                }
+                if self.bin.len() >= BIN_CHUNK {
+                    self.flush_bin();
                 }
                 return;
             }
