@@ -62,6 +62,8 @@ enum Observe {
     Nothing,
     /// A `din` trace of every access, written to /dev/null (the cost of tracing, not of the disk).
     DinToNull,
+    /// A `bin` trace of every event, written to /dev/null.
+    BinToNull,
 }
 
 /// The modes measured: functional (page tables, no models), TLBs only, the full default
@@ -125,6 +127,12 @@ fn modes() -> Vec<Mode> {
             false,
             Observe::DinToNull,
         ),
+        row(
+            "+caches+trace(bin>null)",
+            with(TimingMode::Full, false),
+            false,
+            Observe::BinToNull,
+        ),
     ]
 }
 
@@ -143,9 +151,13 @@ fn rvscope_run(mode: &Mode, elf: &Path, args: &[&str]) -> u64 {
     }
     let outcome = match mode.observe {
         Observe::Nothing => m.run(),
-        Observe::DinToNull => {
+        Observe::DinToNull | Observe::BinToNull => {
+            let format = match mode.observe {
+                Observe::BinToNull => Format::Bin,
+                _ => Format::Din,
+            };
             let null = std::fs::File::create("/dev/null").expect("/dev/null");
-            let mut tracer = Tracer::new(null, Format::Din, Filter::default(), &mode.config);
+            let mut tracer = Tracer::new(null, format, Filter::default(), &mode.config);
             let outcome = m.run_with(&mut tracer);
             tracer.finish().expect("writing the trace");
             outcome

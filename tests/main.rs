@@ -17,4 +17,5 @@ mod swap;
 mod timing;
 mod tlb;
 mod trace;
+mod trace_bin;
 mod trace_client;

@@ -36,6 +36,9 @@ fn main() -> ExitCode {
         Command::Disasm(args) => cli::disasm::disasm(args),
         Command::Cachesim(args) => cli::cachesim::cachesim(args),
         Command::Config(cli::ConfigCommand::Show(args)) => cli::config::show(args),
+        Command::Trace(cli::TraceCommand::Convert(args)) => cli::trace::convert(args),
+        Command::Trace(cli::TraceCommand::Stats(args)) => cli::trace::stats(args),
+        Command::Trace(cli::TraceCommand::Replay(args)) => cli::trace::replay(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -28,7 +28,7 @@ const DIN_ACCESS_BYTES: u32 = 4;
 
 /// One parsed din record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Record {
+pub enum Record {
     /// A read, write or fetch.
     Access {
         kind: AccessKind,
@@ -44,7 +44,7 @@ enum Record {
 }
 
 /// Parses one line of a din trace; the error says what is wrong (the caller adds file and line).
-fn parse_din_line(line: &str) -> std::result::Result<Record, String> {
+pub fn parse_din_line(line: &str) -> std::result::Result<Record, String> {
     let mut fields = line.split_whitespace();
     let Some(label) = fields.next() else {
         return Ok(Record::Nothing);
@@ -95,12 +95,17 @@ fn parse_din_line(line: &str) -> std::result::Result<Record, String> {
 
 /// How many records of each sort the trace held.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-struct RecordCounts {
-    reads: u64,
-    writes: u64,
-    fetches: u64,
-    escapes: u64,
-    flushes: u64,
+pub struct RecordCounts {
+    /// Label 0.
+    pub reads: u64,
+    /// Label 1.
+    pub writes: u64,
+    /// Label 2.
+    pub fetches: u64,
+    /// Label 3.
+    pub escapes: u64,
+    /// Label 4.
+    pub flushes: u64,
 }
 
 /// The `--stats-file` JSON.
@@ -118,8 +123,6 @@ struct Report<'a> {
 
 /// Runs the simulation; returns the exit status.
 pub fn cachesim(args: CachesimArgs) -> Result<u8> {
-    let config = args.caches.resolve(args.config.as_deref())?;
-    let mut hierarchy = Hierarchy::new(&config)?;
     let name = args.trace.display().to_string();
     let input: Box<dyn Read> = if args.trace == Path::new("-") {
         Box::new(std::io::stdin().lock())
@@ -129,13 +132,27 @@ pub fn cachesim(args: CachesimArgs) -> Result<u8> {
                 .map_err(|e| rvscope::Error::Config(format!("{name}: {e}")))?,
         )
     };
-    let (records, cycles) = simulate(&mut hierarchy, BufReader::new(input), &name)?;
+    replay(&args, &name, |h| {
+        simulate(h, BufReader::new(input), &name).map_err(Into::into)
+    })
+}
+
+/// The trace-driven run shared by `rvscope cachesim` and `rvscope trace replay`: builds the
+/// hierarchy `args` describe, lets `feed` drive it, prints or writes the statistics.
+pub fn replay(
+    args: &CachesimArgs,
+    name: &str,
+    feed: impl FnOnce(&mut Hierarchy) -> Result<(RecordCounts, u64)>,
+) -> Result<u8> {
+    let config = args.caches.resolve(args.config.as_deref())?;
+    let mut hierarchy = Hierarchy::new(&config)?;
+    let (records, cycles) = feed(&mut hierarchy)?;
     let stats = hierarchy.stats();
     match &args.stats_file {
         Some(path) => {
             let report = Report {
                 schema: CACHESIM_SCHEMA,
-                trace: name,
+                trace: name.to_owned(),
                 records,
                 cycles,
                 config: &config,
@@ -159,8 +176,33 @@ pub fn cachesim(args: CachesimArgs) -> Result<u8> {
     Ok(0)
 }
 
+/// Feeds one din record (label 0 read, 1 write, 2 fetch) to the hierarchy, counting it.
+pub fn feed_access(
+    hierarchy: &mut Hierarchy,
+    counts: &mut RecordCounts,
+    label: u8,
+    addr: u32,
+    size: u32,
+) -> u64 {
+    let kind = match label {
+        2 => {
+            counts.fetches += 1;
+            AccessKind::Fetch
+        }
+        1 => {
+            counts.writes += 1;
+            AccessKind::Store
+        }
+        _ => {
+            counts.reads += 1;
+            AccessKind::Load
+        }
+    };
+    hierarchy.access(addr, size, kind).cycles
+}
+
 /// Feeds every record of `input` to the hierarchy; returns the record counts and total cycles.
-fn simulate(
+pub fn simulate(
     hierarchy: &mut Hierarchy,
     mut input: impl BufRead,
     name: &str,
@@ -181,12 +223,12 @@ fn simulate(
         let text = std::str::from_utf8(&buf).map_err(|_| at("not text (invalid UTF-8)".into()))?;
         match parse_din_line(text).map_err(at)? {
             Record::Access { kind, addr, size } => {
-                match kind {
-                    AccessKind::Fetch => counts.fetches += 1,
-                    AccessKind::Store => counts.writes += 1,
-                    _ => counts.reads += 1,
-                }
-                cycles += hierarchy.access(addr, size, kind).cycles;
+                let label = match kind {
+                    AccessKind::Fetch => 2,
+                    AccessKind::Store => 1,
+                    _ => 0,
+                };
+                cycles += feed_access(hierarchy, &mut counts, label, addr, size);
             }
             Record::Escape => counts.escapes += 1,
             Record::Flush => {

@@ -9,6 +9,7 @@ pub mod cachesim;
 pub mod config;
 pub mod disasm;
 pub mod run;
+pub mod trace;
 
 pub use config::{CacheArgs, ConfigArgs};
 
@@ -33,9 +34,48 @@ pub enum Command {
     Disasm(DisasmArgs),
     /// Run the cache hierarchy alone on a Dinero IV "din" trace and print its statistics.
     Cachesim(CachesimArgs),
+    /// Work with recorded traces: convert a bin trace, count its events, replay it.
+    #[command(subcommand)]
+    Trace(TraceCommand),
     /// Work with the run configuration (flags and `--config FILE`).
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+/// `rvscope trace …`.
+#[derive(Debug, Subcommand)]
+pub enum TraceCommand {
+    /// Convert a bin trace to text, jsonl, din, lackey or commit (as `--trace-format` writes it).
+    Convert(ConvertArgs),
+    /// Count a bin or din trace's events: by kind, region, serving level, page faults.
+    Stats(StatsArgs),
+    /// Replay a bin or din trace through the cache hierarchy (as `rvscope cachesim`).
+    Replay(Box<CachesimArgs>),
+}
+
+/// `rvscope trace convert`.
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// The bin trace (`-` for stdin).
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+    /// Output format: text, jsonl, din, lackey, commit.
+    #[arg(long, value_name = "FORMAT")]
+    pub to: rvscope::trace::Format,
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `rvscope trace stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The bin or din trace (`-` for stdin).
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `rvscope config …`.
@@ -76,7 +116,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
     /// Trace format: text (aligned columns), jsonl, din (Dinero IV), lackey (Valgrind Lackey),
-    /// commit (Spike --log-commits).
+    /// commit (Spike --log-commits), bin (fixed-size records; `rvscope trace`).
     #[arg(long, value_name = "FORMAT", default_value = "text")]
     pub trace_format: rvscope::trace::Format,
     /// Trace from the instruction that has N instructions retired before it.

@@ -7,6 +7,7 @@
 //! the executor call the *traced* memory paths (`Memory::load_traced` …), which do exactly the
 //! same modelled accounting and also build each access's journey.
 
+pub mod bin;
 pub mod event;
 pub mod filter;
 pub mod writer;

@@ -34,6 +34,7 @@ use crate::config::Config;
 use crate::hart::trap::Exception;
 use crate::isa::{self, Decoded};
 use crate::mem::hierarchy::{Level, LevelVisit};
+use crate::trace::bin;
 use crate::trace::event::{
     Access, AccessKind, ClientEvent, Event, PageEvent, PageEventKind, PageFaultKind, ProcessEvent,
     Retire, TlbOutcome,
@@ -60,6 +61,8 @@ pub enum Format {
     Lackey,
     /// Spike `--log-commits`.
     Commit,
+    /// Fixed-size binary records ([`crate::trace::bin`]).
+    Bin,
 }
 
 impl std::str::FromStr for Format {
@@ -72,8 +75,9 @@ impl std::str::FromStr for Format {
             "din" => Ok(Format::Din),
             "lackey" => Ok(Format::Lackey),
             "commit" => Ok(Format::Commit),
+            "bin" => Ok(Format::Bin),
             _ => Err(format!(
-                "unknown trace format '{s}' (text, jsonl, din, lackey, commit)"
+                "unknown trace format '{s}' (text, jsonl, din, lackey, commit, bin)"
             )),
         }
     }
@@ -99,11 +103,27 @@ pub struct Tracer<W: Write> {
     commit_mem: Vec<CommitMem>,
     /// Reused line buffer.
     line: String,
+    /// `bin`: records not yet written.
+    bin: Vec<u8>,
 }
+
+/// `bin`: records are handed to the output in chunks of this many bytes.
+const BIN_CHUNK: usize = 1 << 16;
 
 impl<W: Write> Tracer<W> {
     /// A tracer writing `format` to `out`; `config` goes into the headers that have one.
     pub fn new(out: W, format: Format, filter: Filter, config: &Config) -> Tracer<W> {
+        Tracer::with_config_json(out, format, filter, config_json(config))
+    }
+
+    /// A tracer whose headers carry `config`, the configuration as the jsonl header gives it
+    /// (what `rvscope trace convert` takes from a bin trace's header).
+    pub fn with_config_json(
+        out: W,
+        format: Format,
+        filter: Filter,
+        config: serde_json::Value,
+    ) -> Tracer<W> {
         let mut t = Tracer {
             out: BufWriter::with_capacity(1 << 16, out),
             format,
@@ -111,6 +131,11 @@ impl<W: Write> Tracer<W> {
             error: None,
             commit_mem: Vec::new(),
             line: String::with_capacity(256),
+            bin: Vec::with_capacity(if format == Format::Bin {
+                BIN_CHUNK + 64
+            } else {
+                0
+            }),
         };
         t.header(config);
         t
@@ -118,13 +143,14 @@ impl<W: Write> Tracer<W> {
 
     /// Flushes the trace; returns the first write error, if any.
     pub fn finish(mut self) -> io::Result<()> {
+        self.flush_bin();
         if let Some(e) = self.error.take() {
             return Err(e);
         }
         self.out.flush()
     }
 
-    fn header(&mut self, config: &Config) {
+    fn header(&mut self, config: serde_json::Value) {
         match self.format {
             Format::Text => {
                 // The same widths as `text_access`.
@@ -135,11 +161,21 @@ impl<W: Write> Tracer<W> {
                     "L2", "L3", "served", "cycles"
                 );
             }
+            Format::Bin => {
+                let header = json!({
+                    "config": config,
+                    "filter": {
+                        "from": self.filter.from,
+                        "to": (self.filter.to != u64::MAX).then_some(self.filter.to),
+                    },
+                    "retires": self.filter.retires,
+                });
+                let bytes = bin::header(&header.to_string());
+                if let Err(e) = self.out.write_all(&bytes) {
+                    self.error = Some(e);
+                }
+            }
             Format::Jsonl => {
-                let config = toml::from_str::<toml::Value>(&config.to_toml())
-                    .ok()
-                    .and_then(|v| serde_json::to_value(v).ok())
-                    .unwrap_or(serde_json::Value::Null);
                 let filter = json!({
                     "from": self.filter.from,
                     "to": (self.filter.to != u64::MAX).then_some(self.filter.to),
@@ -159,6 +195,16 @@ impl<W: Write> Tracer<W> {
         self.flush_line();
     }
 
+    /// Writes the pending bin records out.
+    fn flush_bin(&mut self) {
+        if self.error.is_none() && !self.bin.is_empty() {
+            if let Err(e) = self.out.write_all(&self.bin) {
+                self.error = Some(e);
+            }
+        }
+        self.bin.clear();
+    }
+
     /// Writes the line buffer out (once an error happened, nothing more is written).
     fn flush_line(&mut self) {
         if self.error.is_none() && !self.line.is_empty() {
@@ -171,6 +217,18 @@ impl<W: Write> Tracer<W> {
 
     fn write_event(&mut self, event: &Event) {
         match self.format {
+            Format::Bin => {
+                // Records are encoded in place at the end of `bin`, written out 64 KiB at a time.
+                let start = self.bin.len();
+                self.bin.resize(start + bin::RECORD_SIZE, 0);
+                if let Some(r) = self.bin.get_mut(start..).and_then(|r| r.try_into().ok()) {
+                    bin::encode_into(r, event);
+                }
+                if self.bin.len() >= BIN_CHUNK {
+                    self.flush_bin();
+                }
+                return;
+            }
             Format::Text => text_event(&mut self.line, event),
             Format::Jsonl => jsonl_event(&mut self.line, event),
             Format::Din => {
@@ -219,8 +277,8 @@ impl<W: Write> Observer for Tracer<W> {
 
     fn on_event(&mut self, event: &Event) {
         let keep = match event {
-            // The commit log is made of retirements.
-            Event::Retire(r) if self.format == Format::Commit => {
+            // The commit log is made of retirements; bin keeps them so it converts to one.
+            Event::Retire(r) if matches!(self.format, Format::Commit | Format::Bin) => {
                 self.filter.active && self.filter.in_window(r.insn) && self.filter.pc_kept(r.pc)
             }
             Event::Access(a) if self.format == Format::Commit => {
@@ -232,6 +290,14 @@ impl<W: Write> Observer for Tracer<W> {
             self.write_event(event);
         }
     }
+}
+
+/// The configuration as the jsonl and bin headers give it.
+pub fn config_json(config: &Config) -> serde_json::Value {
+    toml::from_str::<toml::Value>(&config.to_toml())
+        .ok()
+        .and_then(|v| serde_json::to_value(v).ok())
+        .unwrap_or(serde_json::Value::Null)
 }
 
 // ---- din and lackey ----
@@ -255,19 +321,36 @@ fn parts(a: &Access) -> impl Iterator<Item = (u32, u32)> {
     std::iter::once(first).chain(second)
 }
 
+/// Calls `f(label, paddr, size)` for each din record of `a` (none if it did not reach the
+/// caches): what `--trace-format din` writes, for tools replaying other formats.
+pub fn din_records(a: &Access, mut f: impl FnMut(u8, u32, u32)) {
+    if !cache_visible(a) {
+        return;
+    }
+    let label = din_label(a.kind);
+    for (addr, size) in parts(a) {
+        f(label, addr, size);
+    }
+}
+
+fn din_label(kind: AccessKind) -> u8 {
+    match kind {
+        AccessKind::Fetch => 2,
+        AccessKind::Store | AccessKind::Amo => 1,
+        AccessKind::Load | AccessKind::Ptw | AccessKind::Kernel => 0,
+    }
+}
+
 fn din_access(line: &mut String, a: &Access) {
     if !cache_visible(a) {
         return;
     }
-    let label = match a.kind {
-        AccessKind::Fetch => "2 ",
-        AccessKind::Store | AccessKind::Amo => "1 ",
-        AccessKind::Load | AccessKind::Ptw | AccessKind::Kernel => "0 ",
-    };
+    let label = char::from(b'0' + din_label(a.kind));
     // Hand-formatted: din is the format of long traces, and `write!` cost more than the
     // cache model per access.
     for (addr, size) in parts(a) {
-        line.push_str(label);
+        line.push(label);
+        line.push(' ');
         push_hex(line, addr, 1);
         if size != 4 || addr & 3 != 0 {
             line.push(' ');

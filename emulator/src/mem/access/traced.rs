@@ -5,7 +5,7 @@
 //! same D-TLB access, the same translation on the slow path, the same cache accesses, the same
 //! counts — so a traced run's statistics equal an untraced one's (tested in `tests/trace.rs`).
 //! What differs: caches are asked through [`Hierarchy::access_detailed`] (the same lookups,
-//! without the MRU shortcut, reporting per-level outcomes), the TLB outcome is read from its
+//! MRU shortcut included, reporting per-level outcomes), the TLB outcome is read from its
 //! miss counter, and an [`Event::Access`] is built for the observer.
 //!
 //! Accesses made deep inside a translation or the kernel — the walker's PTE reads, the halves

@@ -1,0 +1,268 @@
+//! `--trace-format bin` and `rvscope trace convert|stats|replay` (issue 7): a bin trace
+//! converts to exactly what each text format writes live, its counts are the run's, it
+//! replays to the live cache counts, bad files fail in one line, a crash leaves a complete
+//! trace.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+fn run(flags: &[&str], elf: &Path) -> i32 {
+    let out = rvscope().arg("run").args(flags).arg(elf).output().unwrap();
+    status_code(&out)
+}
+
+fn trace_tool(args: &[&str]) -> std::process::Output {
+    rvscope().arg("trace").args(args).output().unwrap()
+}
+
+/// For each text format: the live trace equals the bin trace of the same run converted.
+#[test]
+fn bin_converts_to_each_live_format_byte_for_byte() {
+    let elf = guest_elf("tests", "trace_loop");
+    let dir = tempfile::tempdir().unwrap();
+    for (format, extra) in [
+        ("text", vec!["--trace-regs"]),
+        ("jsonl", vec!["--trace-regs"]),
+        ("text", vec!["--trace-from", "100", "--trace-to", "200"]),
+        ("jsonl", vec!["--trace-kind", "load,store"]),
+        ("din", vec![]),
+        ("lackey", vec![]),
+        ("commit", vec![]),
+    ] {
+        let live = dir.path().join(format);
+        let bin = dir.path().join("t.bin");
+        let conv = dir.path().join("conv");
+        let mut flags = vec!["--trace", live.to_str().unwrap(), "--trace-format", format];
+        flags.extend(&extra);
+        assert_eq!(run(&flags, &elf), 36);
+        let mut flags = vec!["--trace", bin.to_str().unwrap(), "--trace-format", "bin"];
+        flags.extend(&extra);
+        assert_eq!(run(&flags, &elf), 36);
+        let out = trace_tool(&[
+            "convert",
+            bin.to_str().unwrap(),
+            "--to",
+            format,
+            "-o",
+            conv.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            status_code(&out),
+            0,
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (live, conv) = (std::fs::read(&live).unwrap(), std::fs::read(&conv).unwrap());
+        assert!(!live.is_empty());
+        assert!(live == conv, "{format} {extra:?}: conversion differs");
+    }
+}
+
+/// `trace stats` on a bin trace gives the run's own figures (L1 misses, TLB misses); on a din
+/// trace its record counts by label.
+#[test]
+fn trace_stats_counts_equal_the_run_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    for (group, name) in [("tests", "trace_loop"), ("examples", "matrix_walk")] {
+        let elf = guest_elf(group, name);
+        let bin = dir.path().join("t.bin");
+        let din = dir.path().join("t.din");
+        let live = dir.path().join("live.json");
+        let flags = [
+            "--trace",
+            bin.to_str().unwrap(),
+            "--trace-format",
+            "bin",
+            "--stats-file",
+            live.to_str().unwrap(),
+        ];
+        run(&flags, &elf);
+        run(
+            &["--trace", din.to_str().unwrap(), "--trace-format", "din"],
+            &elf,
+        );
+        let live: Value = serde_json::from_str(&std::fs::read_to_string(&live).unwrap()).unwrap();
+        let out = trace_tool(&["stats", "--json", bin.to_str().unwrap()]);
+        assert_eq!(
+            status_code(&out),
+            0,
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let level = |n: &str| {
+            live["caches"]["levels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["level"] == n)
+                .unwrap()["misses"]
+                .clone()
+        };
+        assert_eq!(s["l1i_misses"], level("L1I"), "{name}");
+        assert_eq!(s["l1d_misses"], level("L1D"), "{name}");
+        let tlb = live["mmu"]["itlb"]["misses"].as_u64().unwrap()
+            + live["mmu"]["dtlb"]["misses"].as_u64().unwrap();
+        assert_eq!(s["tlb_misses"], tlb, "{name}");
+        assert_eq!(s["retires"], live["instructions"], "{name}");
+        // The din trace's reads + writes + fetches are the L1 accesses.
+        let out = trace_tool(&["stats", "--json", din.to_str().unwrap()]);
+        let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let l1 = |n: &str| {
+            live["caches"]["levels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["level"] == n)
+                .unwrap()["accesses"]
+                .as_u64()
+                .unwrap()
+        };
+        let din_total: u64 = ["read", "write", "fetch"]
+            .iter()
+            .map(|k| d["by_kind"][k].as_u64().unwrap_or(0))
+            .sum();
+        assert!(din_total <= l1("L1I") + l1("L1D"), "{name}: {d}");
+        let fetches = s["by_kind"]["fetch"].as_u64().unwrap() - count_faulted_fetches(&bin);
+        assert_eq!(d["by_kind"]["fetch"], fetches, "{name}");
+    }
+}
+
+/// Fetch accesses of a bin trace that faulted (not in din).
+fn count_faulted_fetches(bin: &Path) -> u64 {
+    let out = trace_tool(&["convert", bin.to_str().unwrap(), "--to", "jsonl"]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["event"] == "access" && e["kind"] == "fetch" && !e["fault"].is_null())
+        .count() as u64
+}
+
+/// `trace replay` of a bin trace gives exactly the live cache counts, like `cachesim` on din.
+#[test]
+fn bin_trace_replay_gives_the_live_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = ["--ic", "16:2:32", "--dc", "16:2:32", "--l2", "64:4:64"];
+    for (elf, config) in [
+        (guest_elf("tests", "atomics"), vec![]),
+        (guest_elf("tests", "kernel_access"), vec![]),
+        (guest_elf("examples", "malloc_growth"), small.to_vec()),
+    ] {
+        let bin = dir.path().join("t.bin");
+        let live = dir.path().join("live.json");
+        let replay = dir.path().join("replay.json");
+        let mut flags = vec!["--trace", bin.to_str().unwrap(), "--trace-format", "bin"];
+        flags.extend(["--stats-file", live.to_str().unwrap()]);
+        flags.extend(&config);
+        run(&flags, &elf);
+        let mut args = vec!["replay", "--stats-file", replay.to_str().unwrap()];
+        args.push(bin.to_str().unwrap());
+        args.extend(&config);
+        let out = trace_tool(&args);
+        assert_eq!(
+            status_code(&out),
+            0,
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let live: Value = serde_json::from_str(&std::fs::read_to_string(&live).unwrap()).unwrap();
+        let replay: Value =
+            serde_json::from_str(&std::fs::read_to_string(&replay).unwrap()).unwrap();
+        for (i, l) in live["caches"]["levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+        {
+            for k in ["accesses", "hits", "misses", "evictions", "writebacks"] {
+                assert_eq!(l[k], replay["levels"][i][k], "{} {k}", elf.display());
+            }
+        }
+        assert_eq!(live["caches"]["ram"], replay["ram"], "{}", elf.display());
+    }
+}
+
+/// Wrong magic, wrong version, a truncated record: one line naming the file and the byte
+/// offset, exit 125.
+#[test]
+fn a_bad_bin_trace_fails_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("t.bin");
+    assert_eq!(
+        run(
+            &["--trace", bin.to_str().unwrap(), "--trace-format", "bin"],
+            &guest_elf("tests", "trace_loop")
+        ),
+        36
+    );
+    let good = std::fs::read(&bin).unwrap();
+    let bad = dir.path().join("bad.bin");
+    let mut wrong_version = good.clone();
+    wrong_version[8] = 99;
+    let cut = good.len() - 10;
+    for (bytes, needle) in [
+        (
+            b"hello world, not a trace".to_vec(),
+            "at byte 0: not an rvscope bin trace",
+        ),
+        (wrong_version, "at byte 8: bin trace version 99"),
+        (good[..cut].to_vec(), "truncated record"),
+    ] {
+        std::fs::write(&bad, &bytes).unwrap();
+        for tool in ["convert", "stats", "replay"] {
+            let mut args = vec![tool, bad.to_str().unwrap()];
+            if tool == "convert" {
+                args.extend(["--to", "text"]);
+            }
+            if tool != "convert" && needle.contains("not an rvscope") {
+                continue; // stats and replay read anything else as din
+            }
+            let out = trace_tool(&args);
+            assert_eq!(status_code(&out), 125, "{tool} {needle}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(err.lines().count(), 1, "{tool}: {err}");
+            assert!(err.contains(bad.to_str().unwrap()), "{tool}: {err}");
+            assert!(err.contains(needle), "{tool}: {err}");
+        }
+    }
+    // The truncated record starts at the last whole record's end.
+    let records_start = 16 + json_len(&good);
+    let last = records_start + (cut - records_start) / 64 * 64;
+    let out = trace_tool(&["convert", bad.to_str().unwrap(), "--to", "text"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("at byte {last}: truncated")), "{err}");
+}
+
+fn json_len(bin: &[u8]) -> usize {
+    u32::from_le_bytes([bin[12], bin[13], bin[14], bin[15]]) as usize
+}
+
+/// A crash mid-run leaves a bin trace whose last records are the faulting access and the
+/// signal.
+#[test]
+fn a_crash_leaves_a_complete_bin_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("t.bin");
+    let code = run(
+        &["--trace", bin.to_str().unwrap(), "--trace-format", "bin"],
+        &guest_elf("tests", "null_deref"),
+    );
+    assert_eq!(code, 139);
+    let out = trace_tool(&["convert", bin.to_str().unwrap(), "--to", "jsonl"]);
+    assert_eq!(status_code(&out), 0);
+    let events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let n = events.len();
+    let (access, signal) = (&events[n - 2], &events[n - 1]);
+    assert_eq!(access["event"], "access", "{access}");
+    assert_eq!(access["kind"], "load", "{access}");
+    assert_eq!(access["fault"], "load page fault at 0x00000000", "{access}");
+    assert_eq!(signal["event"], "signal", "{signal}");
+    assert_eq!(signal["signal"], "SIGSEGV", "{signal}");
+}
