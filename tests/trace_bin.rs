@@ -10,8 +10,7 @@ use serde_json::Value;
 use crate::support::*;
 
 fn run(flags: &[&str], elf: &Path) -> i32 {
-    let out = rvscope().arg("run").args(flags).arg(elf).output().unwrap();
-    status_code(&out)
+    status_code(&rvscope_run(flags, elf, &[]))
 }
 
 fn trace_tool(args: &[&str]) -> std::process::Output {

@@ -13,13 +13,7 @@ use crate::support::*;
 
 /// Runs `rvscope run FLAGS ELF ARGS`; returns the exit status, stdout and stderr.
 fn run(flags: &[&str], elf: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = rvscope()
-        .arg("run")
-        .args(flags)
-        .arg(elf)
-        .args(args)
-        .output()
-        .unwrap();
+    let out = rvscope_run(flags, elf, args);
     (
         status_code(&out),
         String::from_utf8_lossy(&out.stdout).into_owned(),

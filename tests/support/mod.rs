@@ -148,6 +148,17 @@ fn stdin_for(d: &Directives) -> Stdio {
     }
 }
 
+/// Runs `rvscope run FLAGS ELF ARGS` as is (no sandbox, no stdin).
+pub fn rvscope_run(flags: &[&str], elf: &Path, args: &[&str]) -> Output {
+    rvscope()
+        .arg("run")
+        .args(flags)
+        .arg(elf)
+        .args(args)
+        .output()
+        .expect("running rvscope")
+}
+
 /// Runs `elf` under rvscope with the directives (sandbox as --fs-root, env via --env).
 pub fn run_rvscope(elf: &Path, d: &Directives, extra: &[&str]) -> Output {
     let dir = sandbox(d);
