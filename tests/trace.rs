@@ -344,3 +344,44 @@ fn trace_usage_errors_are_one_line() {
         assert!(stderr.contains(needle), "{flags:?}: {stderr}");
     }
 }
+
+/// `--trace -` writes the trace to stdout once `--stdout FILE` has moved the program's own
+/// output away; without it, it is a one-line usage error.
+#[test]
+fn trace_to_stdout_needs_the_program_output_elsewhere() {
+    let elf = guest_elf("examples", "hello");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.din");
+    let program_out = dir.path().join("out.txt");
+    let (code, stderr) = run(
+        &["--trace", file.to_str().unwrap(), "--trace-format", "din"],
+        &elf,
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let out = rvscope_run(
+        &[
+            "--stdout",
+            program_out.to_str().unwrap(),
+            "--trace",
+            "-",
+            "--trace-format",
+            "din",
+        ],
+        &elf,
+        &[],
+    );
+    assert_eq!(status_code(&out), 0);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        std::fs::read_to_string(&file).unwrap()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&program_out).unwrap(),
+        "Hello, world!\nargc = 1\n"
+    );
+    let (code, stderr) = run(&["--trace", "-"], &elf, &[]);
+    assert_eq!(code, 125);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--stdout FILE"), "{stderr}");
+}

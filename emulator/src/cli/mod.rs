@@ -112,7 +112,12 @@ pub struct RunArgs {
     /// page-table and RAM totals.
     #[arg(long)]
     pub show_maps: bool,
-    /// Trace every memory access to FILE (see --trace-format; README "Tracing").
+    /// Write the program's standard output to FILE instead of rvscope's stdout (then
+    /// `--trace -` may use stdout).
+    #[arg(long, value_name = "FILE")]
+    pub stdout: Option<PathBuf>,
+    /// Trace every memory access to FILE (see --trace-format; README "Tracing"); `-` is
+    /// rvscope's stdout, allowed with --stdout.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
     /// Trace format: text (aligned columns), jsonl, din (Dinero IV), lackey (Valgrind Lackey),

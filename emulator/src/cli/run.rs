@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use rvscope::os::files::Files;
+use rvscope::os::files::{Files, StdStream};
 use rvscope::os::symbols::Symbols;
 use rvscope::timing::view::PipelineView;
 use rvscope::trace::filter::parse_pc_range;
@@ -34,7 +34,13 @@ pub fn run(args: RunArgs) -> Result<u8> {
     }
     let mut argv = vec![args.elf.display().to_string()];
     argv.extend(args.args.iter().cloned());
-    let files = Files::with_host_stdio(config.fs_root.clone()).map_err(|e| {
+    let files = Files::new(
+        config.fs_root.clone(),
+        StdStream::Inherit,
+        guest_stdout(&args)?,
+        StdStream::Inherit,
+    )
+    .map_err(|e| {
         let root = config
             .fs_root
             .as_deref()
@@ -88,13 +94,24 @@ pub fn run(args: RunArgs) -> Result<u8> {
 }
 
 /// Flushes the trace; a write error is an I/O error naming the file.
-fn finish_trace(args: &RunArgs, tracer: Tracer<std::fs::File>) -> Result<()> {
+fn finish_trace(args: &RunArgs, tracer: Tracer<Box<dyn std::io::Write>>) -> Result<()> {
     let path = args.trace.as_deref().unwrap_or(std::path::Path::new(""));
     tracer.finish().map_err(|source| rvscope::Error::Io {
         context: format!("writing the trace {}", path.display()),
         source,
     })?;
     Ok(())
+}
+
+/// Where the program's standard output goes: `--stdout FILE`, or rvscope's own stdout.
+fn guest_stdout(args: &RunArgs) -> Result<StdStream> {
+    Ok(match &args.stdout {
+        Some(path) => StdStream::File(
+            std::fs::File::create(path)
+                .map_err(|e| rvscope::Error::Config(format!("--stdout {}: {e}", path.display())))?,
+        ),
+        None => StdStream::Inherit,
+    })
 }
 
 /// Ctrl-C (SIGINT), SIGTERM and SIGHUP set the returned flag; the machine stops at the next
@@ -119,7 +136,7 @@ fn watch_interrupts() -> Arc<AtomicBool> {
 fn run_bare(
     args: &RunArgs,
     config: &rvscope::Config,
-    trace: Option<Tracer<std::fs::File>>,
+    trace: Option<Tracer<Box<dyn std::io::Write>>>,
     interrupt: Arc<AtomicBool>,
 ) -> Result<u8> {
     if !args.args.is_empty() {
@@ -128,8 +145,13 @@ fn run_bare(
         )
         .into());
     }
-    let files = Files::with_host_stdio(None)
-        .map_err(|e| rvscope::Error::Config(format!("standard streams: {e}")))?;
+    let files = Files::new(
+        None,
+        StdStream::Inherit,
+        guest_stdout(args)?,
+        StdStream::Inherit,
+    )
+    .map_err(|e| rvscope::Error::Config(format!("standard streams: {e}")))?;
     let mut machine = BareMachine::new(config, &args.elf, files)?;
     machine.set_interrupt_flag(interrupt);
     let outcome = match trace {
@@ -171,7 +193,10 @@ fn report_stats(args: &RunArgs, stats: impl FnOnce() -> Stats) -> Result<()> {
 
 /// The tracer `--trace` asks for, its file created (before the program runs, so a bad path
 /// fails at once).
-fn open_trace(args: &RunArgs, config: &rvscope::Config) -> Result<Option<Tracer<std::fs::File>>> {
+fn open_trace(
+    args: &RunArgs,
+    config: &rvscope::Config,
+) -> Result<Option<Tracer<Box<dyn std::io::Write>>>> {
     let bad = |why: String| anyhow::Error::from(rvscope::Error::Config(why));
     let Some(path) = &args.trace else {
         if args.trace_from.is_some()
@@ -188,10 +213,11 @@ fn open_trace(args: &RunArgs, config: &rvscope::Config) -> Result<Option<Tracer<
         }
         return Ok(None);
     };
-    if path.as_os_str() == "-" {
+    if path.as_os_str() == "-" && args.stdout.is_none() {
         // The program's own stdout is rvscope's stdout: the two would interleave.
         return Err(bad(
-            "--trace -: the program's standard output goes to stdout too; write the trace to a file"
+            "--trace -: the program's standard output goes to stdout too; write the trace to a \
+             file, or the program's output elsewhere with --stdout FILE"
                 .into(),
         ));
     }
@@ -251,7 +277,13 @@ fn open_trace(args: &RunArgs, config: &rvscope::Config) -> Result<Option<Tracer<
         None => {}
     }
     filter.active = args.trace_start != Some(TraceStart::Off);
-    let file =
-        std::fs::File::create(path).map_err(|e| bad(format!("--trace {}: {e}", path.display())))?;
-    Ok(Some(Tracer::new(file, args.trace_format, filter, config)))
+    let out: Box<dyn std::io::Write> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdout())
+    } else {
+        Box::new(
+            std::fs::File::create(path)
+                .map_err(|e| bad(format!("--trace {}: {e}", path.display())))?,
+        )
+    };
+    Ok(Some(Tracer::new(out, args.trace_format, filter, config)))
 }
