@@ -52,6 +52,12 @@ impl Reference {
     }
 }
 
+/// Spike's `SETS:WAYS:BLOCK` as numbers.
+fn geometry_of(geometry: &str) -> [u32; 3] {
+    let fields: Vec<u32> = geometry.split(':').map(|f| f.parse().unwrap()).collect();
+    fields.try_into().expect("SETS:WAYS:BLOCK")
+}
+
 /// A deterministic mix of the patterns caches care about: random addresses in a window,
 /// sequential runs, strides of a page (one set), and hot loops; labels 0, 1 and 2.
 fn synthetic_trace(seed: u64, records: usize) -> Vec<(usize, u32)> {
@@ -137,13 +143,7 @@ fn single_level_lru_matches_the_reference() {
     for geometry in [
         "64:1:32", "16:2:64", "64:8:64", "1:64:32", "256:4:16", "8:16:128",
     ] {
-        let [sets, ways, line] = geometry
-            .split(':')
-            .map(|f| f.parse::<u32>().unwrap())
-            .collect::<Vec<_>>()[..]
-        else {
-            unreachable!()
-        };
+        let [sets, ways, line] = geometry_of(geometry);
         let (mut data, mut inst) = (
             Reference::new(sets, ways, line),
             Reference::new(sets, ways, line),
@@ -337,13 +337,7 @@ fn guest_din_trace_matches_the_reference() {
             trace.len()
         );
         for geometry in ["8:1:16", "16:2:32", "64:4:64", "1:16:64"] {
-            let [sets, ways, line] = geometry
-                .split(':')
-                .map(|f| f.parse::<u32>().unwrap())
-                .collect::<Vec<_>>()[..]
-            else {
-                unreachable!()
-            };
+            let [sets, ways, line] = geometry_of(geometry);
             let (mut data, mut inst) = (
                 Reference::new(sets, ways, line),
                 Reference::new(sets, ways, line),

@@ -66,10 +66,9 @@ fn no_forwarding(mut c: Config) -> Config {
     c
 }
 
-#[test]
-fn a_dependent_load_use_pair_stalls_one_cycle_with_forwarding_and_two_without() {
-    // a1 = TEXT; a0 = *a1; a0 += 1 (reads the load's result in the very next slot).
-    let program = [
+/// `a1 = TEXT; a0 = *a1; a0 += 1`: the addi reads the load's result in the very next slot.
+fn load_use_pair() -> [Insn; 3] {
+    [
         Insn::Lui { rd: A1, imm: TEXT },
         Insn::Lw {
             rd: A0,
@@ -77,7 +76,25 @@ fn a_dependent_load_use_pair_stalls_one_cycle_with_forwarding_and_two_without() 
             offset: 0,
         },
         addi(A0, A0, 1),
-    ];
+    ]
+}
+
+/// `a0 = 100; a1 = 7; a2 = a0 / a1`.
+fn divide() -> [Insn; 3] {
+    [
+        addi(A0, ZERO, 100),
+        addi(A1, ZERO, 7),
+        Insn::Div {
+            rd: A2,
+            rs1: A0,
+            rs2: A1,
+        },
+    ]
+}
+
+#[test]
+fn a_dependent_load_use_pair_stalls_one_cycle_with_forwarding_and_two_without() {
+    let program = load_use_pair();
     // Forwarding: only lw → addi stalls: LOAD_USE_STALL_CYCLES = 1.
     assert_eq!(run(&program, &tlb_only()).0.load_use, 1);
     // No forwarding: lui → lw (a1, distance 1): 2 bubbles; lw → addi (a0, distance 1): 2.
@@ -283,24 +300,8 @@ fn view_agrees_with_the_model(program: &[Insn], config: &Config) -> String {
 
 #[test]
 fn the_pipeline_view_charges_what_the_model_charges() {
-    let load_use = [
-        Insn::Lui { rd: A1, imm: TEXT },
-        Insn::Lw {
-            rd: A0,
-            rs1: A1,
-            offset: 0,
-        },
-        addi(A0, A0, 1),
-    ];
-    let divide = [
-        addi(A0, ZERO, 100),
-        addi(A1, ZERO, 7),
-        Insn::Div {
-            rd: A2,
-            rs1: A0,
-            rs2: A1,
-        },
-    ];
+    let load_use = load_use_pair();
+    let divide = divide();
     let mut bimodal = tlb_only();
     bimodal.pipeline.predictor = PredictorKind::Bimodal { entries: 16 };
     let mut btfn = tlb_only();
@@ -321,15 +322,7 @@ fn the_pipeline_view_charges_what_the_model_charges() {
 #[test]
 fn the_pipeline_view_draws_the_textbook_cases() {
     // lui; lw a0; addi a0,a0,1 (uses the load): one bubble, the addi waits in ID.
-    let load_use = [
-        Insn::Lui { rd: A1, imm: TEXT },
-        Insn::Lw {
-            rd: A0,
-            rs1: A1,
-            offset: 0,
-        },
-        addi(A0, A0, 1),
-    ];
+    let load_use = load_use_pair();
     let diagram = view_agrees_with_the_model(&load_use, &tlb_only());
     let addi_row = diagram
         .lines()
@@ -351,15 +344,7 @@ fn the_pipeline_view_draws_the_textbook_cases() {
         .sum();
     assert_eq!(flushed, 9 * 2, "{diagram}");
     // A divide holds EX for div-latency cycles; everything behind it waits.
-    let divide = [
-        addi(A0, ZERO, 100),
-        addi(A1, ZERO, 7),
-        Insn::Div {
-            rd: A2,
-            rs1: A0,
-            rs2: A1,
-        },
-    ];
+    let divide = divide();
     let diagram = view_agrees_with_the_model(&divide, &tlb_only());
     let div_row = diagram
         .lines()
