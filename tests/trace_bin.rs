@@ -29,7 +29,7 @@ fn bin_converts_to_each_live_format_byte_for_byte() {
         ("jsonl", vec!["--trace-kind", "load,store"]),
         ("din", vec![]),
         ("lackey", vec![]),
-        ("commit", vec![]),
+        ("commit", vec!["--trace-regs"]),
     ] {
         let live = dir.path().join(format);
         let bin = dir.path().join("t.bin");
@@ -60,6 +60,33 @@ fn bin_converts_to_each_live_format_byte_for_byte() {
     }
 }
 
+/// Without `--trace-regs` a bin trace keeps no retirements (they would be most of its records):
+/// its stats count none, and converting it to `commit`, which is made of them, is a one-line
+/// error naming the flag.
+#[test]
+fn a_bin_trace_without_trace_regs_has_no_retirements() {
+    let elf = guest_elf("tests", "trace_loop");
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("t.bin");
+    assert_eq!(
+        run(
+            &["--trace", bin.to_str().unwrap(), "--trace-format", "bin"],
+            &elf
+        ),
+        36
+    );
+    let out = trace_tool(&["stats", "--json", bin.to_str().unwrap()]);
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["retires"], 0);
+    assert!(s["by_kind"]["fetch"].as_u64().unwrap() > 0);
+    let out = trace_tool(&["convert", bin.to_str().unwrap(), "--to", "commit"]);
+    assert_eq!(status_code(&out), 125);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("--trace-regs"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
 /// `trace stats` on a bin trace gives the run's own figures (L1 misses, TLB misses); on a din
 /// trace its record counts by label.
 #[test]
@@ -75,6 +102,7 @@ fn trace_stats_counts_equal_the_run_statistics() {
             bin.to_str().unwrap(),
             "--trace-format",
             "bin",
+            "--trace-regs",
             "--stats-file",
             live.to_str().unwrap(),
         ];

@@ -58,6 +58,13 @@ pub fn convert(args: ConvertArgs) -> Result<u8> {
         retires: h["retires"].as_bool().unwrap_or(false),
         ..Filter::default()
     };
+    if args.to == Format::Commit && !filter.retires {
+        return Err(rvscope::Error::Config(format!(
+            "{name}: --to commit needs the retirements, and this trace was recorded without \
+             --trace-regs"
+        ))
+        .into());
+    }
     let config = h["config"].clone();
     let out: Box<dyn Write> = match &args.output {
         Some(p) if p != Path::new("-") => Box::new(

@@ -344,8 +344,21 @@ fn trace_at(hart: &Hart, mem: &Memory, pc: u32, done: u64) -> TraceAt {
 
 /// Reports the retirement of `c` at `pc`, instruction number `insn_no`, with its register
 /// write.
-#[inline(never)]
+#[inline(always)]
 fn retire<O: Observer>(hart: &Hart, pc: u32, c: &CachedInsn, insn_no: u64, observer: &mut O) {
+    if observer.wants_retires() {
+        report_retire(hart, pc, c, insn_no, observer);
+    }
+}
+
+#[inline(never)]
+fn report_retire<O: Observer>(
+    hart: &Hart,
+    pc: u32,
+    c: &CachedInsn,
+    insn_no: u64,
+    observer: &mut O,
+) {
     let write = c.insn.rd().filter(|r| r.0 != 0).map(|r| RegWrite {
         reg: r.0,
         value: hart.regs[r.idx()],

@@ -284,7 +284,7 @@ impl Machine {
                     }
                     if exc == Exception::EcallFromU && core.hart.pc != pc {
                         // The ecall completed: it retires like any instruction.
-                        if O::ENABLED {
+                        if O::ENABLED && observer.wants_retires() {
                             let raw = core.mem.peek_insn(pc).map_or(0x73, |c| c.raw);
                             observer.on_event(&Event::Retire(Retire {
                                 insn,

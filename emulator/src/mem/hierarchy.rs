@@ -62,6 +62,31 @@ pub struct CacheJourney {
     pub ram_writes: u8,
 }
 
+impl CacheJourney {
+    /// The journey of a plain L1 hit: looked up at L1, found, nothing below.
+    pub const L1_HIT: CacheJourney = CacheJourney {
+        levels: [
+            LevelVisit {
+                hit: Some(true),
+                evictions: 0,
+                writebacks: 0,
+            },
+            LevelVisit {
+                hit: None,
+                evictions: 0,
+                writebacks: 0,
+            },
+            LevelVisit {
+                hit: None,
+                evictions: 0,
+                writebacks: 0,
+            },
+        ],
+        ram_reads: 0,
+        ram_writes: 0,
+    };
+}
+
 /// Receives each line lookup of an access (the per-level detail of
 /// [`Hierarchy::access_detailed`]). The plain access passes `()`, whose empty method compiles
 /// away, so both share one implementation of the lookups.
@@ -247,23 +272,20 @@ impl Hierarchy {
         size: u32,
         kind: AccessKind,
     ) -> (AccessOutcome, CacheJourney) {
+        // The MRU shortcut of `access_fast`: a repeat of the set's most recent line changes no
+        // state, and its journey is a plain L1 hit (no eviction, nothing below).
+        if let Some(cycles) = self.access_mru(paddr, size, kind) {
+            let out = AccessOutcome {
+                served_by: Level::L1,
+                cycles,
+            };
+            return (out, CacheJourney::L1_HIT);
+        }
         let l1 = (kind != AccessKind::Fetch) as usize;
         let shift = self.l1_shift[l1];
         let line = u64::from(paddr >> shift);
         let last = u64::from(paddr.wrapping_add(size.max(1) - 1) >> shift);
         let mut journey = CacheJourney::default();
-        // The MRU shortcut of `access_fast`: a repeat of the set's most recent line changes no
-        // state, and its journey is a plain L1 hit (no eviction, nothing below).
-        let mru = self.mru[l1][(line & self.mru_mask[l1]) as usize];
-        if mru >> 1 == line && last == line && (!kind.is_write() || mru & 1 != 0) {
-            self.mru_hits[l1][kind as usize] += 1;
-            journey.levels[Level::L1 as usize].hit = Some(true);
-            let out = AccessOutcome {
-                served_by: Level::L1,
-                cycles: self.l1_latency[l1],
-            };
-            return (out, journey);
-        }
         let out = self.access_remembering(paddr, size, kind, l1, line, last, &mut journey);
         (out, journey)
     }
@@ -272,17 +294,33 @@ impl Hierarchy {
     /// what the interpreter calls on every fetch, load and store.
     #[inline(always)]
     pub fn access_fast(&mut self, paddr: u32, size: u32, kind: AccessKind) -> u64 {
+        if let Some(cycles) = self.access_mru(paddr, size, kind) {
+            return cycles;
+        }
         let l1 = (kind != AccessKind::Fetch) as usize;
         let shift = self.l1_shift[l1];
         let line = u64::from(paddr >> shift);
         let last = u64::from(paddr.wrapping_add(size - 1) >> shift);
+        self.access_remembering(paddr, size, kind, l1, line, last, &mut ())
+            .cycles
+    }
+
+    /// The MRU shortcut alone: if the access repeats its L1 set's most recent line (and a write
+    /// finds it already dirty), it changes no state but the L1's hit count and is a plain L1
+    /// hit: its cycles. `None` if the full lookup is needed. (The traced paths use it to report
+    /// the common access without building a journey.)
+    #[inline(always)]
+    pub fn access_mru(&mut self, paddr: u32, size: u32, kind: AccessKind) -> Option<u64> {
+        let l1 = (kind != AccessKind::Fetch) as usize;
+        let shift = self.l1_shift[l1];
+        let line = u64::from(paddr >> shift);
+        let last = u64::from(paddr.wrapping_add(size.max(1) - 1) >> shift);
         let mru = self.mru[l1][(line & self.mru_mask[l1]) as usize];
         if mru >> 1 == line && last == line && (!kind.is_write() || mru & 1 != 0) {
             self.mru_hits[l1][kind as usize] += 1;
-            return self.l1_latency[l1];
+            return Some(self.l1_latency[l1]);
         }
-        self.access_remembering(paddr, size, kind, l1, line, last, &mut ())
-            .cycles
+        None
     }
 
     /// The full access, then the L1's MRU slot(s) updated to what the access left.

@@ -3,7 +3,8 @@
 //! Header: the magic `RVSCBIN\0` (8 bytes), the format version (u16, [`BIN_VERSION`]), the
 //! record size (u16, [`RECORD_SIZE`]), the length of a JSON object (u32), the JSON object
 //! `{"config":…,"filter":{"from":…,"to":…},"retires":bool}` (the jsonl header's
-//! configuration and window, and whether retirements were asked for as text lines).
+//! configuration and window, and whether retirements were asked for: `--trace-regs`; without it
+//! the trace holds no retire records).
 //!
 //! Every record is [`RECORD_SIZE`] bytes; byte 0 is its tag. Unused bytes are zero.
 //!
@@ -37,6 +38,8 @@ pub const BIN_MAGIC: [u8; 8] = *b"RVSCBIN\0";
 pub const BIN_VERSION: u16 = 1;
 /// Bytes per record.
 pub const RECORD_SIZE: usize = 64;
+/// Little-endian 64-bit words per record.
+pub const RECORD_WORDS: usize = RECORD_SIZE / 8;
 /// Bytes of the header before its JSON.
 pub const HEADER_FIXED: usize = 16;
 
@@ -194,61 +197,96 @@ fn signal_from(n: u8) -> Result<Signal, String> {
     })
 }
 
-/// Encodes one access into `r` (which must be zeroed).
+/// Encodes one access into `r` (every byte is written). The record is put together as eight
+/// little-endian words and stored at once: the writer calls this for nearly every record, and
+/// field-by-field byte stores cost a traced run about a tenth of its time.
 pub fn encode_access(r: &mut [u8; RECORD_SIZE], a: &Access) {
-    r[0] = TAG_ACCESS;
-    r[1] = kind_code(a.kind);
-    r[2] = a.size;
-    r[3] = a.region.map_or(0xff, |g| g as u8);
-    r[4] = match a.tlb {
-        TlbOutcome::None => 0,
+    let w = access_words(a);
+    for (chunk, word) in r.chunks_exact_mut(8).zip(w) {
+        chunk.copy_from_slice(&word.to_le_bytes());
+    }
+}
+
+/// The record `r` as little-endian words.
+pub fn words(r: &[u8; RECORD_SIZE]) -> [u64; RECORD_WORDS] {
+    let mut w = [0u64; RECORD_WORDS];
+    for (word, chunk) in w.iter_mut().zip(r.chunks_exact(8)) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(chunk);
+        *word = u64::from_le_bytes(b);
+    }
+    w
+}
+
+/// The words of an access record (word `i` holds bytes `8i..8i+8`).
+#[inline(always)]
+pub fn access_words(a: &Access) -> [u64; RECORD_WORDS] {
+    let mut flags = 0u64;
+    let region = a.region.map_or(0xff, |g| g as u64);
+    let tlb = match a.tlb {
+        TlbOutcome::None => 0u64,
         TlbOutcome::Hit => 1,
         TlbOutcome::Miss => 2,
     };
-    r[5] = a.served_by.map_or(0xff, level_code);
-    r[6] = pf_code(a.page_fault);
-    let mut flags = 0;
-    put64(r, 8, a.seq);
-    put64(r, 16, a.insn);
-    put64(r, 24, a.cycle);
-    put32(r, 32, a.pc);
-    put32(r, 36, a.vaddr);
-    if let Some(p) = a.paddr {
-        flags |= F_PADDR;
-        put32(r, 40, p);
-    }
+    let served = a.served_by.map_or(0xff, |l| u64::from(level_code(l)));
+    let paddr = match a.paddr {
+        Some(p) => {
+            flags |= u64::from(F_PADDR);
+            u64::from(p)
+        }
+        None => 0,
+    };
+    // Bytes 44..48 hold the data, or a fault's tval; byte 63 the fault's cause.
+    let mut value = 0u64;
+    let mut cause = 0u64;
     if let Some(e) = a.fault {
-        flags |= F_FAULT;
-        put32(r, 44, e.tval());
-        r[63] = e.cause() as u8;
+        flags |= u64::from(F_FAULT);
+        value = u64::from(e.tval());
+        cause = u64::from(e.cause() as u8);
     }
     if let Some(d) = a.data {
-        flags |= F_DATA;
-        put32(r, 44, d);
+        flags |= u64::from(F_DATA);
+        value = u64::from(d);
     }
-    if let Some((p2, n2)) = a.split {
-        flags |= F_SPLIT;
-        put32(r, 48, p2);
-        r[56] = n2;
-    }
-    put32(r, 52, u32::try_from(a.cycles).unwrap_or(u32::MAX));
-    if let Some(j) = a.cache {
-        flags |= F_CACHE;
-        let mut hits = 0u8;
-        for (i, v) in j.levels.iter().enumerate() {
-            let code = match v.hit {
-                None => 0,
-                Some(true) => 1,
-                Some(false) => 2,
-            };
-            hits |= code << (2 * i);
-            r[60 + i] = v.evictions.min(15) | (v.writebacks.min(15) << 4);
+    let (split_paddr, split_size) = match a.split {
+        Some((p2, n2)) => {
+            flags |= u64::from(F_SPLIT);
+            (u64::from(p2), u64::from(n2))
         }
-        r[57] = hits;
-        r[58] = j.ram_reads;
-        r[59] = j.ram_writes;
+        None => (0, 0),
+    };
+    let cycles = u64::from(u32::try_from(a.cycles).unwrap_or(u32::MAX));
+    // Bytes 57..63: per-level hit bits, RAM reads and writes, per-level evictions/writebacks.
+    let mut journey = 0u64;
+    if let Some(j) = a.cache {
+        flags |= u64::from(F_CACHE);
+        let mut hits = 0u64;
+        for (i, v) in j.levels.iter().enumerate() {
+            // 0 not reached, 1 hit, 2 miss.
+            let code = u64::from(v.hit.is_some()) + u64::from(v.hit == Some(false));
+            hits |= code << (2 * i);
+            let ew = v.evictions.min(15) | (v.writebacks.min(15) << 4);
+            journey |= u64::from(ew) << (8 * (3 + i));
+        }
+        journey |= hits | u64::from(j.ram_reads) << 8 | u64::from(j.ram_writes) << 16;
     }
-    r[7] = flags;
+    [
+        u64::from(TAG_ACCESS)
+            | u64::from(kind_code(a.kind)) << 8
+            | u64::from(a.size) << 16
+            | region << 24
+            | tlb << 32
+            | served << 40
+            | u64::from(pf_code(a.page_fault)) << 48
+            | flags << 56,
+        a.seq,
+        a.insn,
+        a.cycle,
+        u64::from(a.pc) | u64::from(a.vaddr) << 32,
+        paddr | value << 32,
+        split_paddr | cycles << 32,
+        split_size | journey << 8 | cause << 56,
+    ]
 }
 
 /// Encodes one event.
@@ -258,8 +296,7 @@ pub fn encode(event: &Event) -> [u8; RECORD_SIZE] {
     r
 }
 
-/// Encodes one event into `r`, which must be zeroed (the writer encodes straight into its
-/// buffer: no copy of the record).
+/// Encodes one event into `r`, which must be zeroed (accesses overwrite every byte).
 pub fn encode_into(r: &mut [u8; RECORD_SIZE], event: &Event) {
     match *event {
         Event::Access(ref a) => encode_access(r, a),

@@ -87,6 +87,18 @@ impl Filter {
         self
     }
 
+    /// True if the filter keeps every access (and every page event): tracing is on, and no
+    /// window, kind, region, pc or sampling filter is set.
+    pub fn keeps_all_accesses(&self) -> bool {
+        self.active
+            && self.from == 0
+            && self.to == u64::MAX
+            && self.kinds == u8::MAX
+            && self.regions == u8::MAX
+            && self.pcs.is_empty()
+            && self.sample <= 1
+    }
+
     /// True if instruction number `insn` is inside the window.
     pub fn in_window(&self, insn: u64) -> bool {
         (self.from..self.to).contains(&insn)

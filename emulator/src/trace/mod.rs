@@ -29,6 +29,22 @@ pub trait Observer {
     fn on_event(&mut self, event: &Event) {
         let _ = event;
     }
+
+    /// A memory access (an [`Event::Access`]): every access is reported through this method,
+    /// which by default passes it on to [`Observer::on_event`]. It exists so that an observer
+    /// can take the commonest event without the `Event` around it (the `bin` writer turns a
+    /// plain access into its record right where the access is made).
+    #[inline(always)]
+    fn on_access(&mut self, access: &Access) {
+        self.on_event(&Event::Access(*access));
+    }
+
+    /// False if this observer has no use for [`Event::Retire`] events now: the interpreter
+    /// then does not build them (a retirement per instruction is the largest share of a
+    /// traced run's events). Asked before every retirement, so it may change during a run.
+    fn wants_retires(&self) -> bool {
+        true
+    }
 }
 
 /// The observer that observes nothing: the fast path.
@@ -66,5 +82,18 @@ impl<A: Observer, B: Observer> Observer for (&mut A, &mut B) {
         if B::ENABLED {
             self.1.on_event(event);
         }
+    }
+
+    fn on_access(&mut self, access: &Access) {
+        if A::ENABLED {
+            self.0.on_access(access);
+        }
+        if B::ENABLED {
+            self.1.on_access(access);
+        }
+    }
+
+    fn wants_retires(&self) -> bool {
+        (A::ENABLED && self.0.wants_retires()) || (B::ENABLED && self.1.wants_retires())
     }
 }

@@ -103,8 +103,13 @@ pub struct Tracer<W: Write> {
     commit_mem: Vec<CommitMem>,
     /// Reused line buffer.
     line: String,
-    /// `bin`: records not yet written.
-    bin: Vec<u8>,
+    /// `bin`: records not yet written, as little-endian words (8 per record: an access record
+    /// is put together in registers and stored whole).
+    bin: Vec<u64>,
+    /// `bin`: the bytes of `bin` on their way out.
+    bin_bytes: Vec<u8>,
+    /// `bin` with a filter that keeps every access: an access becomes its record directly.
+    bin_all: bool,
 }
 
 /// `bin`: records are handed to the output in chunks of this many bytes.
@@ -132,11 +137,14 @@ impl<W: Write> Tracer<W> {
             commit_mem: Vec::new(),
             line: String::with_capacity(256),
             bin: Vec::with_capacity(if format == Format::Bin {
-                BIN_CHUNK + 64
+                BIN_CHUNK / 8 + 8
             } else {
                 0
             }),
+            bin_bytes: Vec::new(),
+            bin_all: false,
         };
+        t.bin_all = t.keeps_every_access_as_bin();
         t.header(config);
         t
     }
@@ -198,7 +206,10 @@ impl<W: Write> Tracer<W> {
     /// Writes the pending bin records out.
     fn flush_bin(&mut self) {
         if self.error.is_none() && !self.bin.is_empty() {
-            if let Err(e) = self.out.write_all(&self.bin) {
+            self.bin_bytes.clear();
+            self.bin_bytes
+                .extend(self.bin.iter().flat_map(|w| w.to_le_bytes()));
+            if let Err(e) = self.out.write_all(&self.bin_bytes) {
                 self.error = Some(e);
             }
         }
@@ -218,14 +229,14 @@ impl<W: Write> Tracer<W> {
     fn write_event(&mut self, event: &Event) {
         match self.format {
             Format::Bin => {
-                // Records are encoded in place at the end of `bin`, written out 64 KiB at a time.
-                let start = self.bin.len();
-                self.bin.resize(start + bin::RECORD_SIZE, 0);
-                if let Some(r) = self.bin.get_mut(start..).and_then(|r| r.try_into().ok()) {
-                    bin::encode_into(r, event);
-                }
-                if self.bin.len() >= BIN_CHUNK {
-                    self.flush_bin();
+                // Records gather in `bin`, written out 64 KiB at a time.
+                match event {
+                    Event::Access(a) => self.push_bin(bin::access_words(a)),
+                    _ => {
+                        let mut r = [0u8; bin::RECORD_SIZE];
+                        bin::encode_into(&mut r, event);
+                        self.push_bin(bin::words(&r));
+                    }
                 }
                 return;
             }
@@ -244,6 +255,20 @@ impl<W: Write> Tracer<W> {
             Format::Commit => self.commit_event(event),
         }
         self.flush_line();
+    }
+
+    /// True if the format is `bin` and the filter keeps every access.
+    fn keeps_every_access_as_bin(&self) -> bool {
+        self.format == Format::Bin && self.filter.keeps_all_accesses()
+    }
+
+    /// Appends one bin record; every 64 KiB go out.
+    #[inline(always)]
+    fn push_bin(&mut self, record: [u64; bin::RECORD_WORDS]) {
+        self.bin.extend_from_slice(&record);
+        if self.bin.len() * 8 >= BIN_CHUNK {
+            self.flush_bin();
+        }
     }
 
     fn commit_event(&mut self, event: &Event) {
@@ -277,8 +302,8 @@ impl<W: Write> Observer for Tracer<W> {
 
     fn on_event(&mut self, event: &Event) {
         let keep = match event {
-            // The commit log is made of retirements; bin keeps them so it converts to one.
-            Event::Retire(r) if matches!(self.format, Format::Commit | Format::Bin) => {
+            // The commit log is made of retirements, whatever the filter says.
+            Event::Retire(r) if self.format == Format::Commit => {
                 self.filter.active && self.filter.in_window(r.insn) && self.filter.pc_kept(r.pc)
             }
             Event::Access(a) if self.format == Format::Commit => {
@@ -288,6 +313,29 @@ impl<W: Write> Observer for Tracer<W> {
         };
         if keep {
             self.write_event(event);
+        }
+        if let Event::Client(_) = event {
+            // Tracing may have been switched on or off.
+            self.bin_all = self.keeps_every_access_as_bin();
+        }
+    }
+
+    #[inline(always)]
+    fn on_access(&mut self, access: &Access) {
+        if self.bin_all {
+            self.push_bin(bin::access_words(access));
+        } else {
+            self.on_event(&Event::Access(*access));
+        }
+    }
+
+    /// Retirements are made into lines by `commit` always, and by `text`, `jsonl` and `bin`
+    /// with `--trace-regs`; `din` and `lackey` have no line for them.
+    fn wants_retires(&self) -> bool {
+        match self.format {
+            Format::Commit => true,
+            Format::Text | Format::Jsonl | Format::Bin => self.filter.retires,
+            Format::Din | Format::Lackey => false,
         }
     }
 }

@@ -15,8 +15,8 @@
 //! events stay in the order the accesses reached the caches.
 
 use super::*;
-use crate::mem::hierarchy::{AccessOutcome, CacheJourney};
-use crate::trace::event::{Access, AccessKind as TraceKind, Event, PageFaultKind, TlbOutcome};
+use crate::mem::hierarchy::{AccessOutcome, CacheJourney, Level};
+use crate::trace::event::{Access, AccessKind as TraceKind, PageFaultKind, TlbOutcome};
 use crate::trace::Observer;
 
 /// Where an access comes from: the instruction and the time.
@@ -63,6 +63,13 @@ pub(super) struct TraceState {
 }
 
 impl TraceState {
+    /// True if nothing waits to be emitted before the next access and no resolved page fault
+    /// waits to mark it: the next access's event depends on that access alone.
+    #[inline(always)]
+    fn quiet(&self) -> bool {
+        self.fault_page.is_none() && self.journal.as_ref().is_some_and(|j| j.is_empty())
+    }
+
     /// The kind of the fault just resolved.
     fn fault_kind(&self) -> PageFaultKind {
         if self.fault_major {
@@ -199,7 +206,7 @@ impl Memory {
                 data: None,
                 cycles: e.cache.map_or(e.uncached_cycles, |(o, _)| o.cycles),
             };
-            observer.on_event(&Event::Access(access));
+            observer.on_access(&access);
         }
         // Give the vector back so its buffer is reused.
         let mut entries = entries;
@@ -345,7 +352,7 @@ impl Memory {
             data,
             cycles,
         };
-        observer.on_event(&Event::Access(access));
+        observer.on_access(&access);
     }
 
     /// Translates a data access exactly as the fast path (`fast` true) or the slow path would.
@@ -607,13 +614,66 @@ impl Memory {
             data: None,
             cycles: 0,
         };
-        observer.on_event(&Event::Access(access));
+        observer.on_access(&access);
     }
 
     /// One instruction fetch of `len` bytes at `pc`, traced: with the fetch models
     /// (`off` = its RAM offset) the L1I access [`Memory::fetch_line`] makes; without them
     /// (`off` = `None`) only the event, its physical address from the host map.
+    #[inline(always)]
     pub fn fetch_traced<O: Observer>(
+        &mut self,
+        pc: u32,
+        off: Option<usize>,
+        len: u32,
+        at: TraceAt,
+        observer: &mut O,
+    ) {
+        // The common fetch: nothing journaled, no fault just resolved, and the L1I's MRU line.
+        // Its journey is a plain L1 hit; the event is made here, with no journey to build.
+        if let Some(off) = off {
+            if self.trace.quiet() {
+                let paddr = RAM_BASE.wrapping_add(off as u32);
+                if let Some(cycles) = self
+                    .caches
+                    .as_deref_mut()
+                    .and_then(|c| c.access_mru(paddr, len, CacheKind::Fetch))
+                {
+                    self.count_cache_cycles(CacheKind::Fetch, cycles);
+                    let tlb = self.trace.itlb;
+                    if tlb != TlbOutcome::None {
+                        self.trace.itlb = TlbOutcome::Hit;
+                    }
+                    let access = Access {
+                        seq: self.next_seq(),
+                        insn: at.insn,
+                        cycle: at.cycle,
+                        pc,
+                        kind: TraceKind::Fetch,
+                        size: len as u8,
+                        vaddr: pc,
+                        paddr: Some(paddr),
+                        split: None,
+                        region: Some(self.region_of(pc)),
+                        tlb,
+                        cache: Some(CacheJourney::L1_HIT),
+                        served_by: Some(Level::L1),
+                        page_fault: None,
+                        fault: None,
+                        data: None,
+                        cycles,
+                    };
+                    observer.on_access(&access);
+                    return;
+                }
+            }
+        }
+        self.fetch_traced_slow(pc, off, len, at, observer);
+    }
+
+    /// [`Memory::fetch_traced`] in general.
+    #[inline(never)]
+    fn fetch_traced_slow<O: Observer>(
         &mut self,
         pc: u32,
         off: Option<usize>,
@@ -665,6 +725,6 @@ impl Memory {
             data: None,
             cycles: cache.map_or(0, |(o, _)| o.cycles),
         };
-        observer.on_event(&Event::Access(access));
+        observer.on_access(&access);
     }
 }
