@@ -35,15 +35,23 @@ impl Hart {
         insn_no: u64,
     ) -> Result<u32, Exception> {
         let mut next = pc.wrapping_add(len as u32);
-        let at = TraceAt {
-            pc,
-            insn: insn_no,
-            cycle: if O::ENABLED {
-                self.cycles(mem) + (insn_no - self.instret)
-            } else {
-                0
-            },
-        };
+        // Where a data access stands in the trace (computed by the accesses themselves, not
+        // for every instruction).
+        macro_rules! at {
+            () => {
+                TraceAt {
+                    pc,
+                    insn: insn_no,
+                    cycle: super::cycle_count(
+                        self.instret,
+                        self.kernel_cycles,
+                        self.swap_cycles,
+                        self.pipeline.as_deref(),
+                        mem,
+                    ) + (insn_no - self.instret),
+                }
+            };
+        }
         let r = &mut self.regs;
         macro_rules! x {
             ($reg:expr) => {
@@ -67,7 +75,7 @@ impl Hart {
             ($rd:expr, $rs1:expr, $offset:expr, $n:literal, $conv:expr) => {{
                 let addr = x!($rs1).wrapping_add($offset as u32);
                 let bytes = if O::ENABLED {
-                    mem.load_traced::<$n, O>(addr, at, observer)?
+                    mem.load_traced::<$n, O>(addr, at!(), observer)?
                 } else {
                     mem.load::<$n>(addr)?
                 };
@@ -81,7 +89,7 @@ impl Hart {
                 let mut bytes = [0u8; $n];
                 bytes.copy_from_slice(&val[..$n]);
                 if O::ENABLED {
-                    mem.store_traced::<$n, O>(addr, bytes, at, observer)?;
+                    mem.store_traced::<$n, O>(addr, bytes, at!(), observer)?;
                 } else {
                     mem.store::<$n>(addr, bytes)?;
                 }
@@ -92,7 +100,7 @@ impl Hart {
                 let addr = x!($rs1);
                 let $src = x!($rs2);
                 let old = if O::ENABLED {
-                    mem.amo_traced(addr, |$old| $new, at, observer)?
+                    mem.amo_traced(addr, |$old| $new, at!(), observer)?
                 } else {
                     mem.amo(addr, |$old| $new)?
                 };
@@ -259,7 +267,7 @@ impl Hart {
                     return Err(Exception::LoadMisaligned(addr));
                 }
                 let bytes = if O::ENABLED {
-                    mem.load_traced::<4, O>(addr, at, observer)?
+                    mem.load_traced::<4, O>(addr, at!(), observer)?
                 } else {
                     mem.load::<4>(addr)?
                 };
@@ -275,7 +283,7 @@ impl Hart {
                 if self.reservation.take() == Some(addr) {
                     let bytes = x!(rs2).to_le_bytes();
                     if O::ENABLED {
-                        mem.store_traced::<4, O>(addr, bytes, at, observer)?;
+                        mem.store_traced::<4, O>(addr, bytes, at!(), observer)?;
                     } else {
                         mem.store::<4>(addr, bytes)?;
                     }

@@ -137,9 +137,13 @@ impl Hart {
 
     /// The `cycle` counter: one per instruction, plus pipeline, memory and kernel stalls.
     pub fn cycles(&self, mem: &Memory) -> u64 {
-        let pipeline = self.pipeline.as_ref().map_or(0, |p| p.stall_cycles());
-        let [icache, dcache, tlb] = mem.stall_cycles();
-        self.instret + self.kernel_cycles + self.swap_cycles + pipeline + icache + dcache + tlb
+        cycle_count(
+            self.instret,
+            self.kernel_cycles,
+            self.swap_cycles,
+            self.pipeline.as_deref(),
+            mem,
+        )
     }
 
     /// The `time` counter (ticks of [`TIMEBASE_HZ`]).
@@ -152,4 +156,19 @@ impl Hart {
     pub fn reg(&self, r: crate::isa::Reg) -> u32 {
         self.regs[r.idx()]
     }
+}
+
+/// [`Hart::cycles`] from the hart's fields (for code holding a borrow of another field, such as
+/// the executor's of the register file).
+#[inline(always)]
+pub(crate) fn cycle_count(
+    instret: u64,
+    kernel_cycles: u64,
+    swap_cycles: u64,
+    pipeline: Option<&Pipeline>,
+    mem: &Memory,
+) -> u64 {
+    let pipeline = pipeline.map_or(0, |p| p.stall_cycles());
+    let [icache, dcache, tlb] = mem.stall_cycles();
+    instret + kernel_cycles + swap_cycles + pipeline + icache + dcache + tlb
 }

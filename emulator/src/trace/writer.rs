@@ -103,13 +103,12 @@ pub struct Tracer<W: Write> {
     commit_mem: Vec<CommitMem>,
     /// Reused line buffer.
     line: String,
-    /// `bin`: records not yet written, as little-endian words (8 per record: an access record
-    /// is put together in registers and stored whole).
-    bin: Vec<u64>,
-    /// `bin`: the bytes of `bin` on their way out.
-    bin_bytes: Vec<u8>,
+    /// `bin`: records not yet written.
+    bin: Vec<u8>,
     /// `bin` with a filter that keeps every access: an access becomes its record directly.
     bin_all: bool,
+    /// [`Observer::wants_retires`], fixed by the format and the filter.
+    retires: bool,
 }
 
 /// `bin`: records are handed to the output in chunks of this many bytes.
@@ -129,6 +128,7 @@ impl<W: Write> Tracer<W> {
         filter: Filter,
         config: serde_json::Value,
     ) -> Tracer<W> {
+        let filter_retires = filter.retires;
         let mut t = Tracer {
             out: BufWriter::with_capacity(1 << 16, out),
             format,
@@ -137,12 +137,16 @@ impl<W: Write> Tracer<W> {
             commit_mem: Vec::new(),
             line: String::with_capacity(256),
             bin: Vec::with_capacity(if format == Format::Bin {
-                BIN_CHUNK / 8 + 8
+                BIN_CHUNK + bin::RECORD_SIZE
             } else {
                 0
             }),
-            bin_bytes: Vec::new(),
             bin_all: false,
+            retires: match format {
+                Format::Commit => true,
+                Format::Text | Format::Jsonl | Format::Bin => filter_retires,
+                Format::Din | Format::Lackey => false,
+            },
         };
         t.bin_all = t.keeps_every_access_as_bin();
         t.header(config);
@@ -206,10 +210,7 @@ impl<W: Write> Tracer<W> {
     /// Writes the pending bin records out.
     fn flush_bin(&mut self) {
         if self.error.is_none() && !self.bin.is_empty() {
-            self.bin_bytes.clear();
-            self.bin_bytes
-                .extend(self.bin.iter().flat_map(|w| w.to_le_bytes()));
-            if let Err(e) = self.out.write_all(&self.bin_bytes) {
+            if let Err(e) = self.out.write_all(&self.bin) {
                 self.error = Some(e);
             }
         }
@@ -265,8 +266,12 @@ impl<W: Write> Tracer<W> {
     /// Appends one bin record; every 64 KiB go out.
     #[inline(always)]
     fn push_bin(&mut self, record: [u64; bin::RECORD_WORDS]) {
-        self.bin.extend_from_slice(&record);
-        if self.bin.len() * 8 >= BIN_CHUNK {
+        let mut bytes = [0u8; bin::RECORD_SIZE];
+        for (b, word) in bytes.chunks_exact_mut(8).zip(record) {
+            b.copy_from_slice(&word.to_le_bytes());
+        }
+        self.bin.extend_from_slice(&bytes);
+        if self.bin.len() >= BIN_CHUNK {
             self.flush_bin();
         }
     }
@@ -332,11 +337,7 @@ impl<W: Write> Observer for Tracer<W> {
     /// Retirements are made into lines by `commit` always, and by `text`, `jsonl` and `bin`
     /// with `--trace-regs`; `din` and `lackey` have no line for them.
     fn wants_retires(&self) -> bool {
-        match self.format {
-            Format::Commit => true,
-            Format::Text | Format::Jsonl | Format::Bin => self.filter.retires,
-            Format::Din | Format::Lackey => false,
-        }
+        self.retires
     }
 }
 

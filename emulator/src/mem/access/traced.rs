@@ -254,7 +254,9 @@ impl Memory {
         }
     }
 
-    /// The cache access of a traced access: [`Memory::cache_access`] with the journey.
+    /// The cache access of a traced access: [`Memory::cache_access`] with the journey. The
+    /// MRU shortcut is tried here, inline: most accesses end there, as plain L1 hits.
+    #[inline(always)]
     fn cache_access_detailed(
         &mut self,
         off: usize,
@@ -262,9 +264,87 @@ impl Memory {
         kind: CacheKind,
     ) -> Option<(AccessOutcome, CacheJourney)> {
         let c = self.caches.as_deref_mut()?;
-        let (out, journey) = c.access_detailed(RAM_BASE.wrapping_add(off as u32), size, kind);
+        let paddr = RAM_BASE.wrapping_add(off as u32);
+        let (out, journey) = match c.access_mru(paddr, size, kind) {
+            Some(cycles) => (
+                AccessOutcome {
+                    served_by: Level::L1,
+                    cycles,
+                },
+                CacheJourney::L1_HIT,
+            ),
+            None => c.access_detailed(paddr, size, kind),
+        };
         self.count_cache_cycles(kind, out.cycles);
         Some((out, journey))
+    }
+
+    /// The common data access of `N` bytes at `vaddr`: nothing journaled and no fault just
+    /// resolved ([`TraceState::quiet`]), inside one page whose host entry allows it (`entry &
+    /// mask == want`, as the fast path tests), and on the D-TLB's most recent page (counted as
+    /// the hit it is) or with no D-TLB. Its host entry and TLB outcome; `None`, having counted
+    /// nothing, if the access needs the general path.
+    #[inline(always)]
+    fn plain_data<const N: usize>(
+        &mut self,
+        vaddr: u32,
+        mask: u32,
+        want: u32,
+    ) -> Option<(u32, TlbOutcome)> {
+        if !self.trace.quiet() {
+            return None;
+        }
+        let entry = self.map.entry(vaddr);
+        if entry & mask != want || (vaddr & 0xfff) as usize > 0x1000 - N {
+            return None;
+        }
+        let tlb = match self.tlbs.as_deref_mut() {
+            Some(t) if self.context.data.is_some() => {
+                if !t.dtlb.hit_mru(vaddr) {
+                    return None;
+                }
+                TlbOutcome::Hit
+            }
+            _ => TlbOutcome::None,
+        };
+        Some((entry, tlb))
+    }
+
+    /// The event of a plain data access (see [`Memory::plain_data`]) that reached the caches
+    /// as `cache` at RAM offset `off`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn plain_data_event(
+        &mut self,
+        at: TraceAt,
+        kind: TraceKind,
+        vaddr: u32,
+        size: u32,
+        off: usize,
+        region: usize,
+        tlb: TlbOutcome,
+        cache: Option<(AccessOutcome, CacheJourney)>,
+        data: Option<u32>,
+    ) -> Access {
+        Access {
+            seq: self.next_seq(),
+            insn: at.insn,
+            cycle: at.cycle,
+            pc: at.pc,
+            kind,
+            size: size as u8,
+            vaddr,
+            paddr: Some(RAM_BASE.wrapping_add(off as u32)),
+            split: None,
+            region: Some(Region::from_index(region)),
+            tlb,
+            cache: cache.map(|(_, j)| j),
+            served_by: cache.map(|(o, _)| o.served_by),
+            page_fault: None,
+            fault: None,
+            data,
+            cycles: cache.map_or(0, |(o, _)| o.cycles),
+        }
     }
 
     /// The fetch models' L1I access inside `fetch_straddling`: journaled while tracing.
@@ -377,7 +457,38 @@ impl Memory {
     }
 
     /// [`Memory::load`], traced.
+    #[inline(always)]
     pub fn load_traced<const N: usize, O: Observer>(
+        &mut self,
+        vaddr: u32,
+        at: TraceAt,
+        observer: &mut O,
+    ) -> Result<[u8; N], Exception> {
+        if let Some((entry, tlb)) = self.plain_data::<N>(vaddr, READ, READ) {
+            let off = entry_ram_offset(entry, vaddr);
+            let cache = self.cache_access_detailed(off, N as u32, CacheKind::Load);
+            let region = entry_region_index(entry);
+            self.counts.loads[region] += 1;
+            let out = self.ram.bytes()[off..off + N].try_into().expect("N bytes");
+            let access = self.plain_data_event(
+                at,
+                TraceKind::Load,
+                vaddr,
+                N as u32,
+                off,
+                region,
+                tlb,
+                cache,
+                None,
+            );
+            observer.on_access(&access);
+            return Ok(out);
+        }
+        self.load_traced_slow(vaddr, at, observer)
+    }
+
+    #[inline(never)]
+    fn load_traced_slow<const N: usize, O: Observer>(
         &mut self,
         vaddr: u32,
         at: TraceAt,
@@ -439,7 +550,39 @@ impl Memory {
     }
 
     /// [`Memory::store`], traced.
+    #[inline(always)]
     pub fn store_traced<const N: usize, O: Observer>(
+        &mut self,
+        vaddr: u32,
+        bytes: [u8; N],
+        at: TraceAt,
+        observer: &mut O,
+    ) -> Result<(), Exception> {
+        if let Some((entry, tlb)) = self.plain_data::<N>(vaddr, WRITE | DECODED | WATCHED, WRITE) {
+            let off = entry_ram_offset(entry, vaddr);
+            let cache = self.cache_access_detailed(off, N as u32, CacheKind::Store);
+            self.ram.bytes_mut()[off..off + N].copy_from_slice(&bytes);
+            let region = entry_region_index(entry);
+            self.counts.stores[region] += 1;
+            let access = self.plain_data_event(
+                at,
+                TraceKind::Store,
+                vaddr,
+                N as u32,
+                off,
+                region,
+                tlb,
+                cache,
+                Some(le_value(&bytes)),
+            );
+            observer.on_access(&access);
+            return Ok(());
+        }
+        self.store_traced_slow(vaddr, bytes, at, observer)
+    }
+
+    #[inline(never)]
+    fn store_traced_slow<const N: usize, O: Observer>(
         &mut self,
         vaddr: u32,
         bytes: [u8; N],
