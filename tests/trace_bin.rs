@@ -293,3 +293,345 @@ fn a_crash_leaves_a_complete_bin_trace() {
     assert_eq!(signal["event"], "signal", "{signal}");
     assert_eq!(signal["signal"], "SIGSEGV", "{signal}");
 }
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Per level, what `run --stats-file` and `trace replay --stats-file` both report: the
+/// configuration and the counts.
+fn level_figures(levels: &Value) -> Vec<Vec<Value>> {
+    const KEYS: [&str; 13] = [
+        "level",
+        "size_bytes",
+        "sets",
+        "ways",
+        "line_bytes",
+        "policy",
+        "write",
+        "alloc",
+        "latency_cycles",
+        "accesses",
+        "hits",
+        "misses",
+        "evictions",
+    ];
+    levels
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            KEYS.iter()
+                .map(|k| l[k].clone())
+                .chain([l["writebacks"].clone()])
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs `elf` with `caches` writing a bin trace to `bin`; returns the live `--stats-file`
+/// (written however the program ends: kernel_access dies of SIGSEGV on purpose).
+fn live_run_with_bin_trace(elf: &Path, caches: &[&str], bin: &Path, live: &Path) -> Value {
+    let mut flags = vec!["--trace", bin.to_str().unwrap(), "--trace-format", "bin"];
+    flags.extend(["--stats-file", live.to_str().unwrap()]);
+    flags.extend(caches);
+    let code = run(&flags, elf);
+    assert!(code == 0 || code == 139, "{caches:?}: exit {code}");
+    read_json(live)
+}
+
+/// `trace replay TRACE --stats-file OUT ARGS…`, which must succeed; returns the report.
+fn replay_json(trace: &Path, out: &Path, args: &[&str]) -> Value {
+    let mut all = vec!["replay", trace.to_str().unwrap()];
+    all.extend(["--stats-file", out.to_str().unwrap()]);
+    all.extend(args);
+    let o = trace_tool(&all);
+    assert_eq!(status_code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    read_json(out)
+}
+
+/// Issue 7 item 4: with no cache flags, `trace replay` of a bin trace uses the caches its
+/// header records — geometry, policies, write and allocate policies, latencies, seed, levels
+/// removed — and gives exactly the live run's per-level figures.
+#[test]
+fn bin_trace_replays_through_the_caches_its_header_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bin, live, replay) = (
+        dir.path().join("t.bin"),
+        dir.path().join("live.json"),
+        dir.path().join("replay.json"),
+    );
+    let preset = dir.path().join("defaults.toml");
+    let out = rvscope().args(["config", "show"]).output().unwrap();
+    std::fs::write(&preset, &out.stdout).unwrap();
+    for (group, name, caches) in [
+        (
+            "tests",
+            "atomics",
+            vec![
+                "--ic",
+                "8:1:16",
+                "--dc",
+                "4:2:16",
+                "--l2",
+                "16:4:32",
+                "--l3",
+                "none",
+                "--policy",
+                "fifo",
+                "--l1d-latency",
+                "2",
+            ],
+        ),
+        (
+            "tests",
+            "atomics",
+            vec![
+                "--dc",
+                "8:2:32",
+                "--l2",
+                "none",
+                "--l3",
+                "16:2:64",
+                "--policy",
+                "random",
+                "--seed",
+                "5",
+                "--write",
+                "through",
+                "--alloc",
+                "no-write",
+                "--ram-latency",
+                "90",
+            ],
+        ),
+        (
+            "tests",
+            "kernel_access",
+            vec![
+                "--ic",
+                "4:4:16",
+                "--l1d-size",
+                "256",
+                "--l1d-ways",
+                "4",
+                "--policy",
+                "tree-plru",
+            ],
+        ),
+    ] {
+        let elf = guest_elf(group, name);
+        let live = live_run_with_bin_trace(&elf, &caches, &bin, &live);
+        let r = replay_json(&bin, &replay, &[]);
+        assert_eq!(r["config_source"], "the trace header", "{caches:?}");
+        let live_levels = level_figures(&live["caches"]["levels"]);
+        assert_eq!(
+            live_levels,
+            level_figures(&r["levels"]),
+            "{name} {caches:?}"
+        );
+        assert_eq!(live["caches"]["ram"], r["ram"], "{name} {caches:?}");
+        assert_eq!(
+            live["caches"]["ram_latency_cycles"], r["ram_latency_cycles"],
+            "{caches:?}"
+        );
+        // Not what the defaults give: the header made the difference. (A complete preset
+        // replaces every recorded setting; an empty file would change none.)
+        let defaults = replay_json(&bin, &replay, &["--config", preset.to_str().unwrap()]);
+        assert_eq!(
+            defaults["config_source"],
+            "the trace header, changed by --config or the cache flags"
+        );
+        assert_eq!(defaults["config"]["l1d"]["sets"], 64);
+        assert_ne!(
+            live_levels,
+            level_figures(&defaults["levels"]),
+            "{caches:?}"
+        );
+    }
+}
+
+/// Cache flags and `--config` on the replay command line change the recorded caches per
+/// field, as they change the defaults for `run`; the report shows what was used. A din trace
+/// replays over the defaults, as before.
+#[test]
+fn replay_flags_override_the_recorded_caches_per_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let (bin, live, replay) = (
+        dir.path().join("t.bin"),
+        dir.path().join("live.json"),
+        dir.path().join("replay.json"),
+    );
+    let caches = [
+        "--ic",
+        "8:1:16",
+        "--dc",
+        "4:2:16",
+        "--l2",
+        "16:4:32",
+        "--l3",
+        "none",
+        "--policy",
+        "fifo",
+        "--l1d-latency",
+        "2",
+    ];
+    let elf = guest_elf("tests", "atomics");
+    let live = live_run_with_bin_trace(&elf, &caches, &bin, &live);
+    let live_levels = level_figures(&live["caches"]["levels"]);
+
+    // Only the L1D's ways change: its size, line, policy and latency stay the recorded ones.
+    let r = replay_json(&bin, &replay, &["--l1d-ways", "1"]);
+    assert_eq!(
+        r["config_source"],
+        "the trace header, changed by --config or the cache flags"
+    );
+    let l1d = &r["config"]["l1d"];
+    assert_eq!(
+        (&l1d["sets"], &l1d["ways"], &l1d["line_bytes"]),
+        (&Value::from(8), &Value::from(1), &Value::from(16))
+    );
+    assert_eq!(
+        (&l1d["policy"], &l1d["latency_cycles"]),
+        (&Value::from("fifo"), &Value::from(2))
+    );
+    assert!(r["config"]["l3"].is_null(), "the recorded --l3 none stays");
+    let levels = level_figures(&r["levels"]);
+    assert_eq!(levels[0], live_levels[0], "L1I is unchanged");
+    assert_ne!(levels[1], live_levels[1], "L1D obeys --l1d-ways");
+
+    // A --config file layers the same way, and flags still win over it.
+    let toml = dir.path().join("c.toml");
+    std::fs::write(
+        &toml,
+        "[caches.l2]\nways = 2\n[caches.l1i]\npolicy = \"lru\"\n",
+    )
+    .unwrap();
+    let r = replay_json(
+        &bin,
+        &replay,
+        &["--config", toml.to_str().unwrap(), "--l2-ways", "8"],
+    );
+    let l2 = &r["config"]["l2"];
+    assert_eq!(
+        (&l2["sets"], &l2["ways"], &l2["line_bytes"], &l2["policy"]),
+        (
+            &Value::from(8),
+            &Value::from(8),
+            &Value::from(32),
+            &Value::from("fifo")
+        )
+    );
+    assert_eq!(r["config"]["l1i"]["policy"], "lru");
+    assert_eq!(r["config"]["l1i"]["sets"], 8);
+    assert!(r["config"]["l3"].is_null());
+
+    // The table says where the caches came from and shows them.
+    let out = trace_tool(&["replay", bin.to_str().unwrap()]);
+    assert_eq!(status_code(&out), 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("t.bin: caches from the trace header\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nL1D         128     2    16 fifo "),
+        "{text}"
+    );
+
+    // A din trace has no header: the defaults, as before.
+    let din = dir.path().join("t.din");
+    let o = trace_tool(&[
+        "convert",
+        bin.to_str().unwrap(),
+        "--to",
+        "din",
+        "-o",
+        din.to_str().unwrap(),
+    ]);
+    assert_eq!(status_code(&o), 0);
+    let r = replay_json(&din, &replay, &[]);
+    assert_eq!(r["config_source"], "the built-in defaults");
+    assert_eq!(r["config"]["l1d"]["sets"], 64);
+    let out = trace_tool(&["replay", din.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("caches from"));
+}
+
+/// `t.bin` with its header JSON replaced by `header`.
+fn with_header(good: &[u8], header: &Value) -> Vec<u8> {
+    let json = header.to_string();
+    let mut out = good[..12].to_vec();
+    out.extend((json.len() as u32).to_le_bytes());
+    out.extend(json.as_bytes());
+    out.extend(&good[16 + json_len(good)..]);
+    out
+}
+
+/// A header whose configuration cannot be understood stops the replay with one line naming
+/// the file and what is wrong (exit 125); a header without caches replays over the defaults
+/// and says so.
+#[test]
+fn a_bad_header_config_fails_replay_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("t.bin");
+    let code = run(
+        &[
+            "--trace",
+            bin.to_str().unwrap(),
+            "--trace-format",
+            "bin",
+            "--dc",
+            "16:2:32",
+        ],
+        &guest_elf("tests", "trace_loop"),
+    );
+    assert_eq!(code, 36);
+    let good = std::fs::read(&bin).unwrap();
+    let header: Value = serde_json::from_slice(&good[16..16 + json_len(&good)]).unwrap();
+    assert_eq!(header["config"]["caches"]["l1d"]["ways"], 2);
+    let bad = dir.path().join("bad.bin");
+    let edit = |f: &dyn Fn(&mut Value)| {
+        let mut h = header.clone();
+        f(&mut h);
+        std::fs::write(&bad, with_header(&good, &h)).unwrap();
+    };
+    for (change, needle) in [
+        (
+            &(|h: &mut Value| h["config"] = "x".into()) as &dyn Fn(&mut Value),
+            "trace header config: expected a JSON object, found a string",
+        ),
+        (
+            &|h: &mut Value| h["config"]["caches"]["l1d"]["size"] = "48K".into(),
+            "trace header config: [caches.l1d] size: size 48K gives 768 sets",
+        ),
+        (
+            &|h: &mut Value| h["config"]["caches"]["l2"] = 7.into(),
+            "trace header config: [caches] l2: invalid type: integer `7`",
+        ),
+        (
+            &|h: &mut Value| h["config"]["caches"]["l1i"]["ways"] = 0.into(),
+            "trace header config: [caches.l1i] ways: a cache needs at least one way",
+        ),
+    ] {
+        edit(change);
+        let out = trace_tool(&["replay", bad.to_str().unwrap()]);
+        assert_eq!(status_code(&out), 125, "{needle}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("{}: {needle}", bad.display())),
+            "{err}"
+        );
+    }
+    // No caches recorded (a trace from a tool that leaves them out): the defaults, noted.
+    edit(&|h| {
+        h.as_object_mut().unwrap().remove("config");
+    });
+    let replay = dir.path().join("r.json");
+    let r = replay_json(&bad, &replay, &[]);
+    assert_eq!(
+        r["config_source"],
+        "the built-in defaults (the trace header records no caches)"
+    );
+    assert_eq!(r["config"]["l1d"]["sets"], 64);
+}

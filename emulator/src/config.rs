@@ -1,5 +1,6 @@
 //! Run configuration (what the CLI flags set), its TOML file form (`--config FILE`, and what
-//! `rvscope config show` prints) and size parsing (`8M`, `64K`, `1G`).
+//! `rvscope config show` prints), the same schema as JSON in trace headers (read back by
+//! [`recorded_caches`]) and size parsing (`8M`, `64K`, `1G`).
 //!
 //! The TOML schema (every key optional; an absent key keeps the built-in default, an unknown key
 //! is an error). Top-level keys are the `rvscope run` flags without their dashes:
@@ -233,6 +234,28 @@ impl Config {
             Error::Config(format!("{origin}: {key}: {why}"))
         })?;
         self.validate()
+            .map_err(|e| Error::Config(format!("{origin}: {e}")))
+    }
+
+    /// Layers a `[caches]` table given as JSON (the form trace headers carry it in, see
+    /// [`recorded_caches`]) over `self.caches`, exactly as [`Config::apply_toml`] layers a
+    /// file's: absent keys keep their current values, an unknown key, a bad value or an
+    /// impossible geometry is a one-line error naming `origin` and the key.
+    pub fn apply_caches_json(&mut self, caches: &serde_json::Value, origin: &str) -> Result<()> {
+        let at = |key: &str, why: String| Error::Config(format!("{origin}: {key}: {why}"));
+        let file = CachesFile::deserialize(caches).map_err(|e| {
+            let key = json_key_at_fault(caches).map_or("[caches]".to_owned(), |k| {
+                if caches[k].is_object() {
+                    format!("[caches.{k}]")
+                } else {
+                    format!("[caches] {k}")
+                }
+            });
+            at(&key, e.to_string())
+        })?;
+        file.apply(&mut self.caches, &at)?;
+        self.caches
+            .validate()
             .map_err(|e| Error::Config(format!("{origin}: {e}")))
     }
 
@@ -637,6 +660,63 @@ impl LevelFile {
     }
 }
 
+/// The first key of the JSON object `caches` that a `[caches]` table cannot hold on its own
+/// (to name it in an error: serde's messages about a value do not say where it was).
+fn json_key_at_fault(caches: &serde_json::Value) -> Option<&str> {
+    caches.as_object()?.iter().find_map(|(k, v)| {
+        let alone = serde_json::Value::Object([(k.clone(), v.clone())].into_iter().collect());
+        CachesFile::deserialize(&alone)
+            .is_err()
+            .then_some(k.as_str())
+    })
+}
+
+/// The cache hierarchy a trace header records. `config` is the header's `config` object,
+/// the run configuration as `trace::writer::config_json` wrote it (the TOML schema of this
+/// module, as JSON); its `caches` table is layered over the built-in defaults like a
+/// `--config` file's `[caches]`, so a key an older rvscope did not record keeps its default.
+/// `Ok(None)` when the header records no caches (`config` or its `caches` absent or null).
+/// Errors are one line starting with `origin`.
+pub fn recorded_caches(
+    config: &serde_json::Value,
+    origin: &str,
+) -> Result<Option<HierarchyConfig>> {
+    let caches = match config {
+        serde_json::Value::Null => return Ok(None),
+        serde_json::Value::Object(fields) => match fields.get("caches") {
+            None | Some(serde_json::Value::Null) => return Ok(None),
+            Some(caches) => caches,
+        },
+        other => {
+            return Err(Error::Config(format!(
+                "{origin}: expected a JSON object, found {}",
+                json_kind(other)
+            )))
+        }
+    };
+    if !caches.is_object() {
+        return Err(Error::Config(format!(
+            "{origin}: [caches]: expected a JSON object, found {}",
+            json_kind(caches)
+        )));
+    }
+    let mut c = Config::default();
+    c.apply_caches_json(caches, origin)?;
+    Ok(Some(c.caches))
+}
+
+/// "a string", "an array" …: what a JSON value is, for errors.
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
 /// Checks an environment entry is `K=V` with a non-empty K.
 pub fn parse_env_entry(s: &str) -> std::result::Result<String, String> {
     match s.split_once('=') {
@@ -860,6 +940,93 @@ mod tests {
             assert_eq!(e.exit_code(), 125);
             let e = e.to_string();
             assert!(e.starts_with(want), "{text:?}: {e}");
+            assert_eq!(e.lines().count(), 1, "{e}");
+        }
+    }
+
+    /// What a trace header records (`config_json`) reads back as the run's caches; an older
+    /// header's missing keys are the defaults.
+    #[test]
+    fn recorded_caches_read_back_from_a_header() {
+        use crate::trace::writer::config_json;
+        let mut c = from_toml(
+            "[caches]\nseed = 9\nram-latency = 150\nl3 = \"none\"\n\
+             [caches.l1d]\nsize = \"1K\"\nways = 2\nline = 32\npolicy = \"fifo\"\n\
+             write = \"through\"\nalloc = \"no-write\"\nlatency = 2\n\
+             [caches.l2]\nsize = \"16K\"\nways = 4\npolicy = \"random\"\n",
+        )
+        .unwrap();
+        c.caches.seed = u64::MAX;
+        c.caches.classify_misses = true;
+        let json = config_json(&c);
+        assert_eq!(recorded_caches(&json, "h").unwrap(), Some(c.caches.clone()));
+        let d = Config::default();
+        assert_eq!(
+            recorded_caches(&config_json(&d), "h").unwrap(),
+            Some(d.caches)
+        );
+        // No configuration recorded: the caller falls back to the defaults.
+        for none in [
+            serde_json::json!(null),
+            serde_json::json!({}),
+            serde_json::json!({"caches": null}),
+        ] {
+            assert_eq!(recorded_caches(&none, "h").unwrap(), None, "{none}");
+        }
+        // A header from before a key existed: the key keeps its default.
+        let old = serde_json::json!({"ram": "1M", "caches": {"l1d": {"size": "8K", "ways": 2}}});
+        let h = recorded_caches(&old, "h").unwrap().unwrap();
+        assert_eq!((h.l1d.sets, h.l1d.ways, h.l1d.line_bytes), (64, 2, 64));
+        assert_eq!(h.l1i, LevelConfig::default_l1());
+        assert_eq!(h.l2, Some(LevelConfig::default_l2()));
+    }
+
+    #[test]
+    fn a_malformed_header_config_is_a_one_line_error() {
+        use serde_json::json;
+        for (config, want) in [
+            (json!("caches"), "h: expected a JSON object, found a string"),
+            (
+                json!({"caches": [1]}),
+                "h: [caches]: expected a JSON object, found an array",
+            ),
+            (
+                json!({"caches": {"bogus": 1}}),
+                "h: [caches] bogus: unknown field `bogus`",
+            ),
+            (
+                json!({"caches": {"ram-latency": -1}}),
+                "h: [caches] ram-latency: invalid value: integer `-1`",
+            ),
+            (
+                json!({"caches": {"l2": "off"}}),
+                "h: [caches] l2: invalid value",
+            ),
+            (
+                json!({"caches": {"l1d": {"ways": "x"}}}),
+                "h: [caches.l1d]: invalid type: string \"x\"",
+            ),
+            (
+                json!({"caches": {"l1d": {"sets": 4}}}),
+                "h: [caches.l1d]: unknown field `sets`",
+            ),
+            (
+                json!({"caches": {"l1d": {"size": "48K"}}}),
+                "h: [caches.l1d] size: size 48K gives 96 sets",
+            ),
+            (
+                json!({"caches": {"l1i": {"line": 0}}}),
+                "h: [caches.l1i] line: line size 0",
+            ),
+            (
+                json!({"caches": {"l3": {"ways": 6, "policy": "tree-plru", "size": "384K"}}}),
+                "h: [caches.l3] policy: tree-plru",
+            ),
+        ] {
+            let e = recorded_caches(&config, "h").unwrap_err();
+            assert_eq!(e.exit_code(), 125);
+            let e = e.to_string();
+            assert!(e.starts_with(want), "{config}: {e}");
             assert_eq!(e.lines().count(), 1, "{e}");
         }
     }

@@ -17,7 +17,7 @@ use rvscope::mem::cache_config::HierarchyConfig;
 use rvscope::mem::hierarchy::{Hierarchy, HierarchyStats};
 use serde::Serialize;
 
-use super::CachesimArgs;
+use super::{CacheArgs, CachesimArgs};
 
 /// Version tag of the JSON `--stats-file` output.
 const CACHESIM_SCHEMA: &str = "rvscope-cachesim/1";
@@ -116,7 +116,9 @@ struct Report<'a> {
     records: RecordCounts,
     /// Sum of the cycles of every access (latencies of the levels visited).
     cycles: u64,
+    /// The configuration used, and where it came from ([`Base::describe`]).
     config: &'a HierarchyConfig,
+    config_source: String,
     #[serde(flatten)]
     stats: HierarchyStats,
 }
@@ -132,19 +134,56 @@ pub fn cachesim(args: CachesimArgs) -> Result<u8> {
                 .map_err(|e| rvscope::Error::Config(format!("{name}: {e}")))?,
         )
     };
-    replay(&args, &name, |h| {
+    replay(&args, &name, Base::Defaults, |h| {
         simulate(h, BufReader::new(input), &name).map_err(Into::into)
     })
 }
 
+/// What a replay's cache configuration starts from, before `--config` and the cache flags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Base {
+    /// The built-in defaults (`cachesim`, and `trace replay` of a din trace).
+    Defaults,
+    /// The caches a bin trace's header records.
+    Header(HierarchyConfig),
+    /// A bin trace whose header records no caches (written by a tool that leaves them out):
+    /// the built-in defaults.
+    HeaderWithout,
+}
+
+impl Base {
+    /// Where the configuration came from, for the report: `changed` if `--config` or the flags
+    /// made it differ from the base.
+    fn describe(&self, changed: bool) -> String {
+        let base = match self {
+            Base::Defaults => "the built-in defaults",
+            Base::Header(_) => "the trace header",
+            Base::HeaderWithout => "the built-in defaults (the trace header records no caches)",
+        };
+        if changed {
+            format!("{base}, changed by --config or the cache flags")
+        } else {
+            base.to_owned()
+        }
+    }
+}
+
 /// The trace-driven run shared by `rvscope cachesim` and `rvscope trace replay`: builds the
-/// hierarchy `args` describe, lets `feed` drive it, prints or writes the statistics.
+/// hierarchy of `base` changed by `args`, lets `feed` drive it, prints or writes the statistics
+/// (with the configuration used, and for a bin trace a line saying where it came from).
 pub fn replay(
     args: &CachesimArgs,
     name: &str,
+    base: Base,
     feed: impl FnOnce(&mut Hierarchy) -> Result<(RecordCounts, u64)>,
 ) -> Result<u8> {
-    let config = args.caches.resolve(args.config.as_deref())?;
+    let recorded = match &base {
+        Base::Header(h) => Some(h),
+        Base::Defaults | Base::HeaderWithout => None,
+    };
+    let config = args.caches.resolve(recorded, args.config.as_deref())?;
+    let unchanged = CacheArgs::default().resolve(recorded, None)?;
+    let config_source = base.describe(config != unchanged);
     let mut hierarchy = Hierarchy::new(&config)?;
     let (records, cycles) = feed(&mut hierarchy)?;
     let stats = hierarchy.stats();
@@ -156,6 +195,7 @@ pub fn replay(
                 records,
                 cycles,
                 config: &config,
+                config_source,
                 stats,
             };
             let json = serde_json::to_string_pretty(&report).context("serialising statistics")?;
@@ -170,6 +210,9 @@ pub fn replay(
                 "{name}: {} reads, {} writes, {} fetches; {} flushes, {} escape records skipped; {cycles} cycles",
                 r.reads, r.writes, r.fetches, r.flushes, r.escapes
             );
+            if base != Base::Defaults {
+                println!("{name}: caches from {config_source}");
+            }
             print!("{}", stats.to_text());
         }
     }

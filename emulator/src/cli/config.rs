@@ -265,10 +265,19 @@ impl ConfigArgs {
 }
 
 impl CacheArgs {
-    /// The hierarchy for `cachesim`: defaults, then the `[caches]` of `file`, then these flags.
-    pub fn resolve(&self, file: Option<&std::path::Path>) -> Result<HierarchyConfig, Error> {
+    /// The hierarchy for `cachesim` and `trace replay`: `recorded` (the caches a bin trace's
+    /// header records) or else the defaults, then the `[caches]` of `file`, then these flags.
+    pub fn resolve(
+        &self,
+        recorded: Option<&HierarchyConfig>,
+        file: Option<&std::path::Path>,
+    ) -> Result<HierarchyConfig, Error> {
         let mut config = Config::default();
-        // Trace-driven runs classify misses unless told not to (`--no-3c`, or the file).
+        if let Some(caches) = recorded {
+            config.caches = caches.clone();
+        }
+        // Trace-driven runs classify misses unless told not to (`--no-3c`, or the file); a
+        // recorded run's choice was about its speed, not the caches, so it is not followed.
         config.caches.classify_misses = true;
         if let Some(path) = file {
             config.apply_toml_file(path)?;

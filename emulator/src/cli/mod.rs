@@ -49,7 +49,8 @@ pub enum TraceCommand {
     Convert(ConvertArgs),
     /// Count a bin or din trace's events: by kind, region, serving level, page faults.
     Stats(StatsArgs),
-    /// Replay a bin or din trace through the cache hierarchy (as `rvscope cachesim`).
+    /// Replay a bin or din trace through the cache hierarchy (as `rvscope cachesim`); a bin
+    /// trace through the caches its header records, changed by `--config` and the cache flags.
     Replay(Box<CachesimArgs>),
 }
 

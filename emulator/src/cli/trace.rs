@@ -6,13 +6,14 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use rvscope::config::recorded_caches;
 use rvscope::mem::hierarchy::Level;
 use rvscope::trace::bin::{BinReader, BIN_MAGIC};
 use rvscope::trace::writer::din_records;
 use rvscope::trace::{Event, Filter, Format, PageEventKind, PageFaultKind, ProcessEvent, Tracer};
 use serde::Serialize;
 
-use super::cachesim::{self, Record, RecordCounts};
+use super::cachesim::{self, Base, Record, RecordCounts};
 use super::{CachesimArgs, ConvertArgs, StatsArgs};
 
 /// Version tag of `rvscope trace stats --json`.
@@ -264,7 +265,8 @@ fn stats_text(s: &TraceStats) -> String {
 }
 
 /// `rvscope trace replay`: a bin or din trace through the cache hierarchy (`cachesim`'s
-/// implementation; a bin trace replays exactly the records its din conversion would hold).
+/// implementation; a bin trace replays exactly the records its din conversion would hold, with
+/// the caches its header records as the base the cache flags and `--config` change).
 pub fn replay(args: Box<CachesimArgs>) -> Result<u8> {
     let (name, mut input) = open(&args.trace)?;
     let mut buffered = BufReader::with_capacity(1 << 16, &mut input);
@@ -273,12 +275,18 @@ pub fn replay(args: Box<CachesimArgs>) -> Result<u8> {
         .context("reading the trace")?
         .starts_with(&BIN_MAGIC);
     if !is_bin {
-        return cachesim::replay(&args, &name, |h| {
+        return cachesim::replay(&args, &name, Base::Defaults, |h| {
             cachesim::simulate(h, buffered, &name).map_err(Into::into)
         });
     }
     let mut reader = BinReader::new(buffered).map_err(|(at, why)| bad_file(&name, at, &why))?;
-    cachesim::replay(&args, &name, |h| {
+    // The run's own caches, unless the command line changes them.
+    let origin = format!("{name}: trace header config");
+    let base = match recorded_caches(&reader.header["config"], &origin)? {
+        Some(caches) => Base::Header(caches),
+        None => Base::HeaderWithout,
+    };
+    cachesim::replay(&args, &name, base, |h| {
         let mut counts = RecordCounts::default();
         let mut cycles = 0;
         while let Some(event) = reader
