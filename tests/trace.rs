@@ -67,7 +67,7 @@ fn din_trace_replayed_by_cachesim_gives_the_live_counts() {
         (
             guest_elf("examples", "malloc_growth"),
             vec!["--ptw-through-cache", "false"],
-            vec![],
+            vec!["100"],
         ),
         (
             guest_elf("examples", "matrix_walk"),
