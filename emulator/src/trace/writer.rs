@@ -103,16 +103,20 @@ pub struct Tracer<W: Write> {
     commit_mem: Vec<CommitMem>,
     /// Reused line buffer.
     line: String,
-    /// `bin`: records not yet written.
+    /// `bin`: a chunk being filled with records (fixed size: `BIN_CHUNK`, `bin_len` used).
     bin: Vec<u8>,
+    /// `bin`: bytes of `bin` filled.
+    bin_len: usize,
     /// `bin` with a filter that keeps every access: an access becomes its record directly.
     bin_all: bool,
     /// [`Observer::wants_retires`], fixed by the format and the filter.
     retires: bool,
 }
 
-/// `bin`: records are handed to the output in chunks of this many bytes.
+/// `bin`: records are handed to the output in chunks of this many bytes (a whole number of
+/// records).
 const BIN_CHUNK: usize = 1 << 16;
+const _: () = assert!(BIN_CHUNK.is_multiple_of(bin::RECORD_SIZE));
 
 impl<W: Write> Tracer<W> {
     /// A tracer writing `format` to `out`; `config` goes into the headers that have one.
@@ -136,11 +140,12 @@ impl<W: Write> Tracer<W> {
             error: None,
             commit_mem: Vec::new(),
             line: String::with_capacity(256),
-            bin: Vec::with_capacity(if format == Format::Bin {
-                BIN_CHUNK + bin::RECORD_SIZE
+            bin: if format == Format::Bin {
+                vec![0; BIN_CHUNK]
             } else {
-                0
-            }),
+                Vec::new()
+            },
+            bin_len: 0,
             bin_all: false,
             retires: match format {
                 Format::Commit => true,
@@ -208,13 +213,14 @@ impl<W: Write> Tracer<W> {
     }
 
     /// Writes the pending bin records out.
+    #[inline(never)]
     fn flush_bin(&mut self) {
-        if self.error.is_none() && !self.bin.is_empty() {
-            if let Err(e) = self.out.write_all(&self.bin) {
+        if self.error.is_none() && self.bin_len > 0 {
+            if let Err(e) = self.out.write_all(&self.bin[..self.bin_len]) {
                 self.error = Some(e);
             }
         }
-        self.bin.clear();
+        self.bin_len = 0;
     }
 
     /// Writes the line buffer out (once an error happened, nothing more is written).
@@ -266,12 +272,14 @@ impl<W: Write> Tracer<W> {
     /// Appends one bin record; every 64 KiB go out.
     #[inline(always)]
     fn push_bin(&mut self, record: [u64; bin::RECORD_WORDS]) {
-        let mut bytes = [0u8; bin::RECORD_SIZE];
-        for (b, word) in bytes.chunks_exact_mut(8).zip(record) {
-            b.copy_from_slice(&word.to_le_bytes());
+        let at = self.bin_len;
+        if let Some(r) = self.bin.get_mut(at..at + bin::RECORD_SIZE) {
+            for (b, word) in r.chunks_exact_mut(8).zip(record) {
+                b.copy_from_slice(&word.to_le_bytes());
+            }
         }
-        self.bin.extend_from_slice(&bytes);
-        if self.bin.len() >= BIN_CHUNK {
+        self.bin_len = at + bin::RECORD_SIZE;
+        if self.bin_len == BIN_CHUNK {
             self.flush_bin();
         }
     }
