@@ -310,28 +310,36 @@ impl Memory {
         Some((entry, tlb))
     }
 
-    /// The event of a plain data access (see [`Memory::plain_data`]) that reached the caches
-    /// as `cache` at RAM offset `off`.
+    /// Completes a plain load or store (see [`Memory::plain_data`]) of `size` bytes at `vaddr`
+    /// through host entry `entry`, bar moving its bytes: the cache access, the count of its
+    /// region, its event (`data`: a store's value). Returns its RAM offset.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn plain_data_event(
+    fn plain_data_access<O: Observer>(
         &mut self,
         at: TraceAt,
-        kind: TraceKind,
+        kind: CacheKind,
         vaddr: u32,
-        size: u32,
-        off: usize,
-        region: usize,
+        size: usize,
+        entry: u32,
         tlb: TlbOutcome,
-        cache: Option<(AccessOutcome, CacheJourney)>,
         data: Option<u32>,
-    ) -> Access {
-        Access {
+        observer: &mut O,
+    ) -> usize {
+        let off = entry_ram_offset(entry, vaddr);
+        let cache = self.cache_access_detailed(off, size as u32, kind);
+        let region = entry_region_index(entry);
+        if kind == CacheKind::Store {
+            self.counts.stores[region] += 1;
+        } else {
+            self.counts.loads[region] += 1;
+        }
+        let access = Access {
             seq: self.next_seq(),
             insn: at.insn,
             cycle: at.cycle,
             pc: at.pc,
-            kind,
+            kind: trace_kind(kind),
             size: size as u8,
             vaddr,
             paddr: Some(RAM_BASE.wrapping_add(off as u32)),
@@ -344,7 +352,9 @@ impl Memory {
             fault: None,
             data,
             cycles: cache.map_or(0, |(o, _)| o.cycles),
-        }
+        };
+        observer.on_access(&access);
+        off
     }
 
     /// The fetch models' L1I access inside `fetch_straddling`: journaled while tracing.
@@ -465,24 +475,9 @@ impl Memory {
         observer: &mut O,
     ) -> Result<[u8; N], Exception> {
         if let Some((entry, tlb)) = self.plain_data::<N>(vaddr, READ, READ) {
-            let off = entry_ram_offset(entry, vaddr);
-            let cache = self.cache_access_detailed(off, N as u32, CacheKind::Load);
-            let region = entry_region_index(entry);
-            self.counts.loads[region] += 1;
-            let out = self.ram.bytes()[off..off + N].try_into().expect("N bytes");
-            let access = self.plain_data_event(
-                at,
-                TraceKind::Load,
-                vaddr,
-                N as u32,
-                off,
-                region,
-                tlb,
-                cache,
-                None,
-            );
-            observer.on_access(&access);
-            return Ok(out);
+            let off =
+                self.plain_data_access(at, CacheKind::Load, vaddr, N, entry, tlb, None, observer);
+            return Ok(self.ram.bytes()[off..off + N].try_into().expect("N bytes"));
         }
         self.load_traced_slow(vaddr, at, observer)
     }
@@ -559,23 +554,10 @@ impl Memory {
         observer: &mut O,
     ) -> Result<(), Exception> {
         if let Some((entry, tlb)) = self.plain_data::<N>(vaddr, WRITE | DECODED | WATCHED, WRITE) {
-            let off = entry_ram_offset(entry, vaddr);
-            let cache = self.cache_access_detailed(off, N as u32, CacheKind::Store);
+            let data = Some(le_value(&bytes));
+            let off =
+                self.plain_data_access(at, CacheKind::Store, vaddr, N, entry, tlb, data, observer);
             self.ram.bytes_mut()[off..off + N].copy_from_slice(&bytes);
-            let region = entry_region_index(entry);
-            self.counts.stores[region] += 1;
-            let access = self.plain_data_event(
-                at,
-                TraceKind::Store,
-                vaddr,
-                N as u32,
-                off,
-                region,
-                tlb,
-                cache,
-                Some(le_value(&bytes)),
-            );
-            observer.on_access(&access);
             return Ok(());
         }
         self.store_traced_slow(vaddr, bytes, at, observer)
@@ -783,29 +765,12 @@ impl Memory {
                     .and_then(|c| c.access_mru(paddr, len, CacheKind::Fetch))
                 {
                     self.count_cache_cycles(CacheKind::Fetch, cycles);
-                    let tlb = self.trace.itlb;
-                    if tlb != TlbOutcome::None {
-                        self.trace.itlb = TlbOutcome::Hit;
-                    }
-                    let access = Access {
-                        seq: self.next_seq(),
-                        insn: at.insn,
-                        cycle: at.cycle,
-                        pc,
-                        kind: TraceKind::Fetch,
-                        size: len as u8,
-                        vaddr: pc,
-                        paddr: Some(paddr),
-                        split: None,
-                        region: Some(self.region_of(pc)),
-                        tlb,
-                        cache: Some(CacheJourney::L1_HIT),
-                        served_by: Some(Level::L1),
-                        page_fault: None,
-                        fault: None,
-                        data: None,
+                    let out = AccessOutcome {
+                        served_by: Level::L1,
                         cycles,
                     };
+                    let cache = Some((out, CacheJourney::L1_HIT));
+                    let access = self.fetch_event(pc, len, at, Some(paddr), cache, None);
                     observer.on_access(&access);
                     return;
                 }
@@ -837,11 +802,6 @@ impl Memory {
                 (paddr, None)
             }
         };
-        let tlb = self.trace.itlb;
-        if tlb != TlbOutcome::None {
-            // The rest of the block is on the I-TLB's most recent page: hits.
-            self.trace.itlb = TlbOutcome::Hit;
-        }
         let page_fault = match self.trace.fault_page {
             Some(p) if p == pc >> PAGE_SHIFT => {
                 self.trace.fault_page = None;
@@ -849,7 +809,28 @@ impl Memory {
             }
             _ => None,
         };
-        let access = Access {
+        let access = self.fetch_event(pc, len, at, paddr, cache, page_fault);
+        observer.on_access(&access);
+    }
+
+    /// The event of the fetch of `len` bytes at `pc` (physical `paddr`) that went through the
+    /// caches as `cache`; the fetch takes the I-TLB outcome kept for it.
+    #[inline(always)]
+    fn fetch_event(
+        &mut self,
+        pc: u32,
+        len: u32,
+        at: TraceAt,
+        paddr: Option<u32>,
+        cache: Option<(AccessOutcome, CacheJourney)>,
+        page_fault: Option<PageFaultKind>,
+    ) -> Access {
+        let tlb = self.trace.itlb;
+        if tlb != TlbOutcome::None {
+            // The rest of the block is on the I-TLB's most recent page: hits.
+            self.trace.itlb = TlbOutcome::Hit;
+        }
+        Access {
             seq: self.next_seq(),
             insn: at.insn,
             cycle: at.cycle,
@@ -867,7 +848,6 @@ impl Memory {
             fault: None,
             data: None,
             cycles: cache.map_or(0, |(o, _)| o.cycles),
-        };
-        observer.on_access(&access);
+        }
     }
 }
