@@ -17,6 +17,22 @@ fn trace_tool(args: &[&str]) -> std::process::Output {
     rvscope().arg("trace").args(args).output().unwrap()
 }
 
+/// Small FIFO caches with no L3 and a slower L1D: every setting differs from the defaults.
+const SMALL_FIFO: [&str; 12] = [
+    "--ic",
+    "8:1:16",
+    "--dc",
+    "4:2:16",
+    "--l2",
+    "16:4:32",
+    "--l3",
+    "none",
+    "--policy",
+    "fifo",
+    "--l1d-latency",
+    "2",
+];
+
 /// For each text format: the live trace equals the bin trace of the same run converted.
 #[test]
 fn bin_converts_to_each_live_format_byte_for_byte() {
@@ -374,24 +390,7 @@ fn bin_trace_replays_through_the_caches_its_header_records() {
     let out = rvscope().args(["config", "show"]).output().unwrap();
     std::fs::write(&preset, &out.stdout).unwrap();
     for (group, name, caches) in [
-        (
-            "tests",
-            "atomics",
-            vec![
-                "--ic",
-                "8:1:16",
-                "--dc",
-                "4:2:16",
-                "--l2",
-                "16:4:32",
-                "--l3",
-                "none",
-                "--policy",
-                "fifo",
-                "--l1d-latency",
-                "2",
-            ],
-        ),
+        ("tests", "atomics", SMALL_FIFO.to_vec()),
         (
             "tests",
             "atomics",
@@ -471,20 +470,7 @@ fn replay_flags_override_the_recorded_caches_per_field() {
         dir.path().join("live.json"),
         dir.path().join("replay.json"),
     );
-    let caches = [
-        "--ic",
-        "8:1:16",
-        "--dc",
-        "4:2:16",
-        "--l2",
-        "16:4:32",
-        "--l3",
-        "none",
-        "--policy",
-        "fifo",
-        "--l1d-latency",
-        "2",
-    ];
+    let caches = SMALL_FIFO;
     let elf = guest_elf("tests", "atomics");
     let live = live_run_with_bin_trace(&elf, &caches, &bin, &live);
     let live_levels = level_figures(&live["caches"]["levels"]);
