@@ -9,15 +9,22 @@ use super::privileged::{CsrOp, PrivMode};
 use super::trap::Exception;
 use super::Hart;
 use crate::isa::{Insn, Reg};
-use crate::mem::access::{Memory, TraceAt};
+use crate::mem::access::{CachedInsn, Memory, TraceAt};
 use crate::trace::Observer;
 
 /// Priv spec §4.1.11: Sv32 ASIDs have 9 bits; `sfence.vma` ignores the rest of rs2.
 const ASID_MASK: u32 = (1 << 9) - 1;
 
 impl Hart {
-    /// Executes `insn` (encoded in `len` bytes, raw bits `raw`) located at `pc`, returning the
-    /// next pc. `self.pc` is not read or written: the interpreter loop keeps the pc in a local.
+    /// Executes the decoded instruction `c` located at `base + c.offset`, returning the pc it
+    /// transfers control to (a jump, a taken branch to anywhere but the next instruction, an
+    /// xRET), or `None` when execution falls through to `pc + len`. `self.pc` is not read or
+    /// written: the interpreter loop keeps the pc in a local.
+    ///
+    /// Written for the loop it is inlined into: `None` is a constant in every arm that falls
+    /// through, so the loop's "did we leave the block?" test vanishes from those arms (with a
+    /// computed next pc it stayed on every instruction), and the pc, the length and the raw
+    /// bits are read only by the arms that use them, not before the dispatch.
     ///
     /// With an enabled observer, memory accesses take the traced paths, which report each
     /// access to `observer` as made by instruction number `insn_no` (instructions retired
@@ -26,17 +33,26 @@ impl Hart {
     #[allow(clippy::too_many_arguments)]
     pub fn execute<O: Observer>(
         &mut self,
-        insn: Insn,
-        raw: u32,
-        len: u8,
-        pc: u32,
+        c: &CachedInsn,
+        base: u32,
         mem: &mut Memory,
         observer: &mut O,
         insn_no: u64,
-    ) -> Result<u32, Exception> {
-        let mut next = pc.wrapping_add(len as u32);
+    ) -> Result<Option<u32>, Exception> {
+        let insn = &c.insn;
+        macro_rules! pc {
+            () => {
+                base.wrapping_add(c.offset as u32)
+            };
+        }
+        macro_rules! fallthrough {
+            () => {
+                pc!().wrapping_add(c.len as u32)
+            };
+        }
+        let mut next = None;
         let at = TraceAt {
-            pc,
+            pc: pc!(),
             insn: insn_no,
             cycle: if O::ENABLED {
                 self.cycles(mem) + (insn_no - self.instret)
@@ -58,8 +74,10 @@ impl Hart {
         }
         macro_rules! branch {
             ($cond:expr, $offset:expr) => {
-                if $cond {
-                    next = pc.wrapping_add($offset as u32);
+                // A taken branch to the next instruction falls through: it does not leave
+                // its block.
+                if $cond && $offset != c.len as i32 {
+                    next = Some(pc!().wrapping_add($offset as u32));
                 }
             };
         }
@@ -100,17 +118,17 @@ impl Hart {
             }};
         }
 
-        match insn {
+        match *insn {
             Insn::Lui { rd, imm } => set!(rd, imm),
-            Insn::Auipc { rd, imm } => set!(rd, pc.wrapping_add(imm)),
+            Insn::Auipc { rd, imm } => set!(rd, pc!().wrapping_add(imm)),
             Insn::Jal { rd, offset } => {
-                set!(rd, next);
-                next = pc.wrapping_add(offset as u32);
+                set!(rd, fallthrough!());
+                next = Some(pc!().wrapping_add(offset as u32));
             }
             Insn::Jalr { rd, rs1, offset } => {
                 let target = x!(rs1).wrapping_add(offset as u32) & !1;
-                set!(rd, next);
-                next = target;
+                set!(rd, fallthrough!());
+                next = Some(target);
             }
             Insn::Beq { rs1, rs2, offset } => branch!(x!(rs1) == x!(rs2), offset),
             Insn::Bne { rs1, rs2, offset } => branch!(x!(rs1) != x!(rs2), offset),
@@ -169,7 +187,7 @@ impl Hart {
             // write (so are legal on read-only CSRs); a nonzero register holding 0 still does.
             Insn::Csrrw { rd, rs1, csr } => {
                 let op = CsrOp::Write(x!(rs1));
-                self.csr_insn(csr, op, rd, raw, mem)?
+                self.csr_insn(csr, op, rd, c.raw, mem)?
             }
             Insn::Csrrs { rd, rs1, csr } => {
                 let op = if rs1 == Reg::ZERO {
@@ -177,7 +195,7 @@ impl Hart {
                 } else {
                     CsrOp::Set(x!(rs1))
                 };
-                self.csr_insn(csr, op, rd, raw, mem)?
+                self.csr_insn(csr, op, rd, c.raw, mem)?
             }
             Insn::Csrrc { rd, rs1, csr } => {
                 let op = if rs1 == Reg::ZERO {
@@ -185,24 +203,24 @@ impl Hart {
                 } else {
                     CsrOp::Clear(x!(rs1))
                 };
-                self.csr_insn(csr, op, rd, raw, mem)?
+                self.csr_insn(csr, op, rd, c.raw, mem)?
             }
             Insn::Csrrwi { rd, uimm, csr } => {
-                self.csr_insn(csr, CsrOp::Write(uimm.into()), rd, raw, mem)?
+                self.csr_insn(csr, CsrOp::Write(uimm.into()), rd, c.raw, mem)?
             }
             Insn::Csrrsi { rd, uimm, csr } => {
                 let op = match uimm {
                     0 => CsrOp::Read,
                     _ => CsrOp::Set(uimm.into()),
                 };
-                self.csr_insn(csr, op, rd, raw, mem)?
+                self.csr_insn(csr, op, rd, c.raw, mem)?
             }
             Insn::Csrrci { rd, uimm, csr } => {
                 let op = match uimm {
                     0 => CsrOp::Read,
                     _ => CsrOp::Clear(uimm.into()),
                 };
-                self.csr_insn(csr, op, rd, raw, mem)?
+                self.csr_insn(csr, op, rd, c.raw, mem)?
             }
 
             Insn::Mul { rd, rs1, rs2 } => set!(rd, x!(rs1).wrapping_mul(x!(rs2))),
@@ -303,9 +321,9 @@ impl Hart {
             // All four end their block (blocks.rs `ends_block`): a mode or translation change
             // is seen by the next fetch.
             Insn::Mret | Insn::Sret | Insn::Wfi | Insn::SfenceVma { .. } => {
-                next = self.privileged_insn(insn, raw, next, mem)?
+                next = Some(self.privileged_insn(*insn, c.raw, fallthrough!(), mem)?)
             }
-            Insn::Illegal { .. } => return Err(Exception::IllegalInsn(raw)),
+            Insn::Illegal { .. } => return Err(Exception::IllegalInsn(c.raw)),
         }
         self.regs[0] = 0;
         Ok(next)
@@ -405,9 +423,10 @@ mod tests {
 
     /// Executes `insn` at `hart.pc`; on success moves the pc on and counts it retired.
     fn step(hart: &mut Hart, mem: &mut Memory, insn: Insn) -> Result<(), Exception> {
-        let raw = encode(&insn);
-        let next = hart.execute(insn, raw, 4, hart.pc, mem, &mut NoObserver, 0)?;
-        hart.pc = next;
+        let c = CachedInsn::from_raw(encode(&insn));
+        assert_eq!(c.insn, insn);
+        let next = hart.execute(&c, hart.pc, mem, &mut NoObserver, 0)?;
+        hart.pc = next.unwrap_or(hart.pc.wrapping_add(4));
         hart.instret += 1;
         Ok(())
     }

@@ -191,12 +191,13 @@ impl Core {
                             mem.emit_journal(trace_at(hart, mem, pc, 0), observer);
                         }
                         let insn_no = hart.instret;
-                        match hart.execute(c.insn, c.raw, c.len, pc, mem, observer, insn_no) {
+                        // A lone instruction has offset 0: `pc` is its own base.
+                        match hart.execute(&c, pc, mem, observer, insn_no) {
                             Ok(next) => {
                                 if O::ENABLED {
                                     retire(hart, pc, &c, insn_no, observer);
                                 }
-                                pc = next;
+                                pc = next.unwrap_or(pc.wrapping_add(c.len as u32));
                                 hart.instret += 1;
                                 mix[c.class as usize] += 1;
                                 continue 'run;
@@ -223,35 +224,46 @@ impl Core {
                 // instructions do not wait on each other's pc arithmetic.
                 let start = pc;
                 let mut done = len;
+                // Where a run that falls through the whole block goes next. Setting `pc` once
+                // here, and in the loop only on a side exit, keeps the per-instruction path
+                // free of pc arithmetic for everything but the instructions that read it.
+                pc = insns.last().map_or(start, |c| {
+                    start.wrapping_add(c.offset as u32 + c.len as u32)
+                });
                 // An index loop, not `iter().enumerate()`: with the iterator the exit position
                 // lived in a stack slot, and coremark_like ran at 282 instead of 338 MIPS.
                 for i in 0..len {
                     let c = &insns[i];
-                    let ipc = start.wrapping_add(c.offset as u32);
-                    let fallthrough = ipc.wrapping_add(c.len as u32);
                     let insn_no = hart.instret + i as u64;
                     if O::ENABLED {
+                        let ipc = start.wrapping_add(c.offset as u32);
                         let off = MODEL.then_some(block_off + c.offset as usize);
                         let at = trace_at(hart, mem, ipc, i as u64);
                         mem.fetch_traced(ipc, off, c.len as u32, at, observer);
                     } else if MODEL {
                         mem.fetch_line(block_off + c.offset as usize, c.len as u32);
                     }
-                    match hart.execute(c.insn, c.raw, c.len, ipc, mem, observer, insn_no) {
+                    match hart.execute(c, start, mem, observer, insn_no) {
                         Ok(next) => {
                             if O::ENABLED {
-                                retire(hart, ipc, c, insn_no, observer);
+                                retire(
+                                    hart,
+                                    start.wrapping_add(c.offset as u32),
+                                    c,
+                                    insn_no,
+                                    observer,
+                                );
                             }
-                            pc = next;
-                            // Only a branch can leave early; for every other instruction the
-                            // compiler folds this test away (`next` is `fallthrough`).
-                            if next != fallthrough {
+                            // Only a jump or a taken branch leaves early (a branch to the next
+                            // instruction returns `None`, like every other instruction).
+                            if let Some(next) = next {
+                                pc = next;
                                 done = i + 1;
                                 break;
                             }
                         }
                         Err(e) => {
-                            pc = ipc;
+                            pc = start.wrapping_add(c.offset as u32);
                             hart.instret += i as u64;
                             for done in &insns[..i] {
                                 mix[done.class as usize] += 1;
@@ -277,6 +289,7 @@ impl Core {
             } else {
                 // The instruction limit falls inside this block: run up to it, one by one.
                 let budget = max.saturating_sub(hart.instret);
+                let start = pc;
                 for (i, c) in insns.iter().take(budget as usize).enumerate() {
                     let fallthrough = pc.wrapping_add(c.len as u32);
                     if MODEL && i > 0 {
@@ -290,11 +303,12 @@ impl Core {
                         mem.fetch_line(block_off + c.offset as usize, c.len as u32);
                     }
                     let insn_no = hart.instret;
-                    match hart.execute(c.insn, c.raw, c.len, pc, mem, observer, insn_no) {
+                    match hart.execute(c, start, mem, observer, insn_no) {
                         Ok(next) => {
                             if O::ENABLED {
                                 retire(hart, pc, c, insn_no, observer);
                             }
+                            let next = next.unwrap_or(fallthrough);
                             pc = next;
                             hart.instret += 1;
                             mix[c.class as usize] += 1;
