@@ -66,10 +66,13 @@ impl Hart {
                 r[$reg.idx()]
             };
         }
+        // x0 is put back to zero after every write rather than after every instruction:
+        // branches and stores then store nothing to the register file.
         macro_rules! set {
             ($reg:expr, $val:expr) => {{
                 let v = $val;
                 r[$reg.idx()] = v;
+                r[0] = 0;
             }};
         }
         macro_rules! branch {
@@ -325,7 +328,6 @@ impl Hart {
             }
             Insn::Illegal { .. } => return Err(Exception::IllegalInsn(c.raw)),
         }
-        self.regs[0] = 0;
         Ok(next)
     }
 }
@@ -358,6 +360,7 @@ impl Hart {
             mem.request_stop();
         }
         self.regs[rd.idx()] = old;
+        self.regs[0] = 0;
         Ok(())
     }
 
