@@ -192,7 +192,7 @@ impl Core {
                         }
                         let insn_no = hart.instret;
                         // A lone instruction has offset 0: `pc` is its own base.
-                        match hart.execute(&c, pc, mem, observer, insn_no) {
+                        match hart.execute::<O, MODEL>(&c, pc, mem, observer, insn_no) {
                             Ok(next) => {
                                 if O::ENABLED {
                                     retire(hart, pc, &c, insn_no, observer);
@@ -241,7 +241,7 @@ impl Core {
                         } else if MODEL {
                             mem.fetch_line(block_off + c.offset as usize, c.len as u32);
                         }
-                        match hart.execute(c, start, mem, observer, insn_no) {
+                        match hart.execute::<O, MODEL>(c, start, mem, observer, insn_no) {
                             Ok(next) => {
                                 if O::ENABLED {
                                     retire(
@@ -308,7 +308,7 @@ impl Core {
                         mem.fetch_line(block_off + c.offset as usize, c.len as u32);
                     }
                     let insn_no = hart.instret;
-                    match hart.execute(c, start, mem, observer, insn_no) {
+                    match hart.execute::<O, MODEL>(c, start, mem, observer, insn_no) {
                         Ok(next) => {
                             if O::ENABLED {
                                 retire(hart, pc, c, insn_no, observer);

@@ -920,11 +920,25 @@ impl Memory {
     /// as Linux's trap handler would, so user code sees them work).
     #[inline(always)]
     pub fn load<const N: usize>(&mut self, vaddr: u32) -> Result<[u8; N], Exception> {
+        self.load_with::<N, true>(vaddr)
+    }
+
+    /// [`Memory::load`]; with `MODELS` false the fast path skips the modelled D-TLB and cache
+    /// (their two `Option` tests), which is only allowed when the memory has neither (see
+    /// [`Memory::models_fetch`]; the interpreter decides once per burst).
+    #[inline(always)]
+    pub fn load_with<const N: usize, const MODELS: bool>(
+        &mut self,
+        vaddr: u32,
+    ) -> Result<[u8; N], Exception> {
+        debug_assert!(MODELS || !self.models_fetch());
         let entry = self.map.entry(vaddr);
         if entry & READ != 0 && (vaddr & 0xfff) as usize <= 0x1000 - N {
-            self.dtlb_access(vaddr, AccessKind::Load)?;
             let off = entry_ram_offset(entry, vaddr);
-            self.cache_access(off, N as u32, CacheKind::Load);
+            if MODELS {
+                self.dtlb_access(vaddr, AccessKind::Load)?;
+                self.cache_access(off, N as u32, CacheKind::Load);
+            }
             self.counts.loads[entry_region_index(entry)] += 1;
             return Ok(self.ram.bytes()[off..off + N].try_into().expect("N bytes"));
         }
@@ -990,12 +1004,25 @@ impl Memory {
     /// Stores `bytes` at `vaddr` (any alignment, like loads).
     #[inline(always)]
     pub fn store<const N: usize>(&mut self, vaddr: u32, bytes: [u8; N]) -> Result<(), Exception> {
+        self.store_with::<N, true>(vaddr, bytes)
+    }
+
+    /// [`Memory::store`]; `MODELS` as for [`Memory::load_with`].
+    #[inline(always)]
+    pub fn store_with<const N: usize, const MODELS: bool>(
+        &mut self,
+        vaddr: u32,
+        bytes: [u8; N],
+    ) -> Result<(), Exception> {
+        debug_assert!(MODELS || !self.models_fetch());
         let entry = self.map.entry(vaddr);
         // One mask test keeps stores to decoded code and to watched frames off the fast path.
         if entry & (WRITE | DECODED | WATCHED) == WRITE && (vaddr & 0xfff) as usize <= 0x1000 - N {
-            self.dtlb_access(vaddr, AccessKind::Store)?;
             let off = entry_ram_offset(entry, vaddr);
-            self.cache_access(off, N as u32, CacheKind::Store);
+            if MODELS {
+                self.dtlb_access(vaddr, AccessKind::Store)?;
+                self.cache_access(off, N as u32, CacheKind::Store);
+            }
             self.counts.stores[entry_region_index(entry)] += 1;
             self.ram.bytes_mut()[off..off + N].copy_from_slice(&bytes);
             return Ok(());
