@@ -28,12 +28,12 @@ impl Hart {
     ///
     /// With an enabled observer, memory accesses take the traced paths, which report each
     /// access to `observer` as made by instruction number `insn_no` (instructions retired
-    /// before it); with [`crate::trace::NoObserver`] both arguments compile away. `MODELS` is
-    /// [`Memory::models_fetch`], fixed for the loop: without TLB or cache models, untraced loads
-    /// and stores skip the tests for them ([`Memory::load_with`]).
+    /// before it); with [`crate::trace::NoObserver`] both arguments compile away. `TLBS` and
+    /// `CACHES` say whether the memory may have TLB and cache models (fixed for the loop);
+    /// false lets untraced loads and stores skip the test for one ([`Memory::load_with`]).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    pub fn execute<O: Observer, const MODELS: bool>(
+    pub fn execute<O: Observer, const TLBS: bool, const CACHES: bool>(
         &mut self,
         c: &CachedInsn,
         base: u32,
@@ -92,7 +92,7 @@ impl Hart {
                 let bytes = if O::ENABLED {
                     mem.load_traced::<$n, O>(addr, at, observer)?
                 } else {
-                    mem.load_with::<$n, MODELS>(addr)?
+                    mem.load_with::<$n, TLBS, CACHES>(addr)?
                 };
                 set!($rd, $conv(bytes));
             }};
@@ -106,7 +106,7 @@ impl Hart {
                 if O::ENABLED {
                     mem.store_traced::<$n, O>(addr, bytes, at, observer)?;
                 } else {
-                    mem.store_with::<$n, MODELS>(addr, bytes)?;
+                    mem.store_with::<$n, TLBS, CACHES>(addr, bytes)?;
                 }
             }};
         }
@@ -284,7 +284,7 @@ impl Hart {
                 let bytes = if O::ENABLED {
                     mem.load_traced::<4, O>(addr, at, observer)?
                 } else {
-                    mem.load_with::<4, MODELS>(addr)?
+                    mem.load_with::<4, TLBS, CACHES>(addr)?
                 };
                 let value = u32::from_le_bytes(bytes);
                 set!(rd, value);
@@ -300,7 +300,7 @@ impl Hart {
                     if O::ENABLED {
                         mem.store_traced::<4, O>(addr, bytes, at, observer)?;
                     } else {
-                        mem.store_with::<4, MODELS>(addr, bytes)?;
+                        mem.store_with::<4, TLBS, CACHES>(addr, bytes)?;
                     }
                     set!(rd, 0);
                 } else {
@@ -430,7 +430,7 @@ mod tests {
     fn step(hart: &mut Hart, mem: &mut Memory, insn: Insn) -> Result<(), Exception> {
         let c = CachedInsn::from_raw(encode(&insn));
         assert_eq!(c.insn, insn);
-        let next = hart.execute::<_, false>(&c, hart.pc, mem, &mut NoObserver, 0)?;
+        let next = hart.execute::<_, false, false>(&c, hart.pc, mem, &mut NoObserver, 0)?;
         hart.pc = next.unwrap_or(hart.pc.wrapping_add(4));
         hart.instret += 1;
         Ok(())

@@ -108,24 +108,31 @@ impl Core {
         self.mix[class as usize] += 1;
     }
 
-    /// Runs until the loop stops, with or without the fetch models as the memory says.
+    /// Runs until the loop stops, with or without the TLB and cache models as the memory says.
     #[inline(always)]
     pub(crate) fn run_burst<O: Observer>(&mut self, observer: &mut O) -> Stop {
         self.limit = self.max.min(self.hart.instret.saturating_add(self.slice));
-        if self.mem.models_fetch() {
-            self.burst::<O, true>(observer)
-        } else {
-            self.burst::<O, false>(observer)
+        // Three loops, not four: with caches, whether there are TLBs is tested at run time.
+        match (self.mem.tlbs().is_some(), self.mem.caches().is_some()) {
+            (false, false) => self.burst::<O, false, false>(observer),
+            (true, false) => self.burst::<O, true, false>(observer),
+            (_, true) => self.burst::<O, true, true>(observer),
         }
     }
 
     /// The interpreter's inner loop: run decoded blocks until an exception, a watched store or
     /// the instruction limit stops it. Counts are exact at every exit: `instret` and the mix
-    /// include exactly the instructions that completed. With `MODEL`, every fetch also goes
+    /// include exactly the instructions that completed. With a model (`TLBS` or `CACHES`: the
+    /// memory may have modelled TLBs, caches; false means it has none), every fetch also goes
     /// through the modelled I-TLB (once per block entry; the block's later fetches are hits on
     /// the same page) and the L1I (per instruction, where the MRU-line check makes it cheap).
     #[inline(never)]
-    fn burst<O: Observer, const MODEL: bool>(&mut self, observer: &mut O) -> Stop {
+    fn burst<O: Observer, const TLBS: bool, const CACHES: bool>(
+        &mut self,
+        observer: &mut O,
+    ) -> Stop {
+        // The fetch models (I-TLB per block, L1I per instruction) are in use.
+        let model = TLBS || CACHES;
         let limit = self.limit;
         let max = self.max;
         let hart = &mut self.hart;
@@ -147,7 +154,7 @@ impl Core {
                 }
             }
             // RAM offset of the page of `pc` (modelled runs only).
-            let page_off = if MODEL {
+            let page_off = if model {
                 let entered = if O::ENABLED {
                     mem.fetch_block_traced(pc, trace_at(hart, mem, pc, 0), observer)
                 } else {
@@ -192,7 +199,7 @@ impl Core {
                         }
                         let insn_no = hart.instret;
                         // A lone instruction has offset 0: `pc` is its own base.
-                        match hart.execute::<O, MODEL>(&c, pc, mem, observer, insn_no) {
+                        match hart.execute::<O, TLBS, CACHES>(&c, pc, mem, observer, insn_no) {
                             Ok(next) => {
                                 if O::ENABLED {
                                     retire(hart, pc, &c, insn_no, observer);
@@ -235,13 +242,13 @@ impl Core {
                         let insn_no = hart.instret + i as u64;
                         if O::ENABLED {
                             let ipc = start.wrapping_add(c.offset as u32);
-                            let off = MODEL.then_some(block_off + c.offset as usize);
+                            let off = model.then_some(block_off + c.offset as usize);
                             let at = trace_at(hart, mem, ipc, i as u64);
                             mem.fetch_traced(ipc, off, c.len as u32, at, observer);
-                        } else if MODEL {
+                        } else if CACHES {
                             mem.fetch_line(block_off + c.offset as usize, c.len as u32);
                         }
-                        match hart.execute::<O, MODEL>(c, start, mem, observer, insn_no) {
+                        match hart.execute::<O, TLBS, CACHES>(c, start, mem, observer, insn_no) {
                             Ok(next) => {
                                 if O::ENABLED {
                                     retire(
@@ -266,7 +273,7 @@ impl Core {
                                 for done in &insns[..i] {
                                     mix[done.class as usize] += 1;
                                 }
-                                if MODEL {
+                                if model {
                                     mem.itlb_same_page_fetches(i as u64);
                                 }
                                 if let Some(p) = hart.pipeline.as_deref_mut() {
@@ -288,7 +295,7 @@ impl Core {
                 if let Some(p) = hart.pipeline.as_deref_mut() {
                     p.exit(slot, done, pc);
                 }
-                if MODEL {
+                if model {
                     mem.itlb_same_page_fetches(done as u64 - 1);
                 }
             } else {
@@ -297,18 +304,18 @@ impl Core {
                 let start = pc;
                 for (i, c) in insns.iter().take(budget as usize).enumerate() {
                     let fallthrough = pc.wrapping_add(c.len as u32);
-                    if MODEL && i > 0 {
+                    if model && i > 0 {
                         mem.itlb_same_page_fetches(1);
                     }
                     if O::ENABLED {
-                        let off = MODEL.then_some(block_off + c.offset as usize);
+                        let off = model.then_some(block_off + c.offset as usize);
                         let at = trace_at(hart, mem, pc, 0);
                         mem.fetch_traced(pc, off, c.len as u32, at, observer);
-                    } else if MODEL {
+                    } else if CACHES {
                         mem.fetch_line(block_off + c.offset as usize, c.len as u32);
                     }
                     let insn_no = hart.instret;
-                    match hart.execute::<O, MODEL>(c, start, mem, observer, insn_no) {
+                    match hart.execute::<O, TLBS, CACHES>(c, start, mem, observer, insn_no) {
                         Ok(next) => {
                             if O::ENABLED {
                                 retire(hart, pc, c, insn_no, observer);
