@@ -62,10 +62,12 @@ impl Hart {
                 0
             },
         };
+        // Indexed by the register number's byte, unmasked: `regs` has a slot for every byte
+        // value (`super::REG_SLOTS`), so no bounds check either.
         let r = &mut self.regs;
         macro_rules! x {
             ($reg:expr) => {
-                r[$reg.idx()]
+                r[usize::from($reg.0)]
             };
         }
         // x0 is put back to zero after every write rather than after every instruction:
@@ -73,7 +75,7 @@ impl Hart {
         macro_rules! set {
             ($reg:expr, $val:expr) => {{
                 let v = $val;
-                r[$reg.idx()] = v;
+                r[usize::from($reg.0)] = v;
                 r[0] = 0;
             }};
         }
