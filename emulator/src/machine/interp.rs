@@ -222,10 +222,12 @@ impl Core {
             };
             let insns = blocks.insns(slot);
             let len = insns.len();
-            let budget = limit.saturating_sub(hart.instret);
             // RAM offset of the block's first instruction (modelled runs only).
             let block_off = page_off + (pc & (PAGE_SIZE - 1)) as usize;
-            if (len as u64) <= budget || slice_ends_in_block(mem, limit, max, hart.instret, len) {
+            // The whole block fits under the limit (`instret` is far below 2^64).
+            if hart.instret + len as u64 <= limit
+                || slice_ends_in_block(mem, limit, max, hart.instret, len)
+            {
                 // The common case: run the block until its end or a taken branch (a side exit).
                 // Each instruction's pc comes from its offset in the block, so consecutive
                 // instructions do not wait on each other's pc arithmetic.
