@@ -85,7 +85,9 @@ pub struct BlockCache {
     garbage: usize,
     infos: Vec<BlockInfo>,
     free_ids: Vec<u32>,
-    lookup: Vec<BlockSlot>,
+    /// The direct-mapped pc → block table: a fixed-size array, so the masked index needs no
+    /// bounds check on the per-block fast path.
+    lookup: Box<[BlockSlot; LOOKUP_ENTRIES]>,
     by_pc: HashMap<u32, u32>,
     by_frame: HashMap<Frame, Vec<u32>>,
     /// Instructions retired per class by the runs of dropped blocks.
@@ -107,7 +109,10 @@ impl BlockCache {
             garbage: 0,
             infos: Vec::new(),
             free_ids: Vec::new(),
-            lookup: vec![BlockSlot::EMPTY; LOOKUP_ENTRIES],
+            lookup: vec![BlockSlot::EMPTY; LOOKUP_ENTRIES]
+                .into_boxed_slice()
+                .try_into()
+                .expect("LOOKUP_ENTRIES slots"),
             by_pc: HashMap::new(),
             by_frame: HashMap::new(),
             retired_mix: [0; InsnClass::COUNT],

@@ -9,38 +9,56 @@ use super::privileged::{CsrOp, PrivMode};
 use super::trap::Exception;
 use super::Hart;
 use crate::isa::{Insn, Reg};
-use crate::mem::access::{Memory, TraceAt};
+use crate::mem::access::{CachedInsn, Memory, TraceAt};
 use crate::trace::Observer;
 
 /// Priv spec §4.1.11: Sv32 ASIDs have 9 bits; `sfence.vma` ignores the rest of rs2.
 const ASID_MASK: u32 = (1 << 9) - 1;
 
 impl Hart {
-    /// Executes `insn` (encoded in `len` bytes, raw bits `raw`) located at `pc`, returning the
-    /// next pc. `self.pc` is not read or written: the interpreter loop keeps the pc in a local.
+    /// Executes the decoded instruction `c` located at `base + c.offset`, returning the pc it
+    /// transfers control to (a jump, a taken branch to anywhere but the next instruction, an
+    /// xRET), or `None` when execution falls through to `pc + len`. `self.pc` is not read or
+    /// written: the interpreter loop keeps the pc in a local.
+    ///
+    /// Written for the loop it is inlined into: `None` is a constant in every arm that falls
+    /// through, so the loop's "did we leave the block?" test vanishes from those arms (with a
+    /// computed next pc it stayed on every instruction), and the pc, the length and the raw
+    /// bits are read only by the arms that use them, not before the dispatch.
     ///
     /// With an enabled observer, memory accesses take the traced paths, which report each
     /// access to `observer` as made by instruction number `insn_no` (instructions retired
-    /// before it); with [`crate::trace::NoObserver`] both arguments compile away.
+    /// before it); with [`crate::trace::NoObserver`] both arguments compile away. `TLBS` and
+    /// `CACHES` say whether the memory may have TLB and cache models (fixed for the loop);
+    /// false lets untraced loads and stores skip the test for one ([`Memory::load_with`]).
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    pub fn execute<O: Observer>(
+    pub fn execute<O: Observer, const TLBS: bool, const CACHES: bool>(
         &mut self,
-        insn: Insn,
-        raw: u32,
-        len: u8,
-        pc: u32,
+        c: &CachedInsn,
+        base: u32,
         mem: &mut Memory,
         observer: &mut O,
         insn_no: u64,
-    ) -> Result<u32, Exception> {
-        let mut next = pc.wrapping_add(len as u32);
+    ) -> Result<Option<u32>, Exception> {
+        let insn = &c.insn;
+        macro_rules! pc {
+            () => {
+                base.wrapping_add(c.offset as u32)
+            };
+        }
+        macro_rules! fallthrough {
+            () => {
+                pc!().wrapping_add(c.len as u32)
+            };
+        }
+        let mut next = None;
         // Where a data access stands in the trace (computed by the accesses themselves, not
         // for every instruction).
         macro_rules! at {
             () => {
                 TraceAt {
-                    pc,
+                    pc: pc!(),
                     insn: insn_no,
                     cycle: super::cycle_count(
                         self.instret,
@@ -52,22 +70,29 @@ impl Hart {
                 }
             };
         }
+        // Indexed by the register number's byte, unmasked: `regs` has a slot for every byte
+        // value (`super::REG_SLOTS`), so no bounds check either.
         let r = &mut self.regs;
         macro_rules! x {
             ($reg:expr) => {
-                r[$reg.idx()]
+                r[usize::from($reg.0)]
             };
         }
+        // x0 is put back to zero after every write rather than after every instruction:
+        // branches and stores then store nothing to the register file.
         macro_rules! set {
             ($reg:expr, $val:expr) => {{
                 let v = $val;
-                r[$reg.idx()] = v;
+                r[usize::from($reg.0)] = v;
+                r[0] = 0;
             }};
         }
         macro_rules! branch {
             ($cond:expr, $offset:expr) => {
-                if $cond {
-                    next = pc.wrapping_add($offset as u32);
+                // A taken branch to the next instruction falls through: it does not leave
+                // its block.
+                if $cond && $offset != c.len as i32 {
+                    next = Some(pc!().wrapping_add($offset as u32));
                 }
             };
         }
@@ -77,7 +102,7 @@ impl Hart {
                 let bytes = if O::ENABLED {
                     mem.load_traced::<$n, O>(addr, at!(), observer)?
                 } else {
-                    mem.load::<$n>(addr)?
+                    mem.load_with::<$n, TLBS, CACHES>(addr)?
                 };
                 set!($rd, $conv(bytes));
             }};
@@ -91,7 +116,7 @@ impl Hart {
                 if O::ENABLED {
                     mem.store_traced::<$n, O>(addr, bytes, at!(), observer)?;
                 } else {
-                    mem.store::<$n>(addr, bytes)?;
+                    mem.store_with::<$n, TLBS, CACHES>(addr, bytes)?;
                 }
             }};
         }
@@ -108,17 +133,17 @@ impl Hart {
             }};
         }
 
-        match insn {
+        match *insn {
             Insn::Lui { rd, imm } => set!(rd, imm),
-            Insn::Auipc { rd, imm } => set!(rd, pc.wrapping_add(imm)),
+            Insn::Auipc { rd, imm } => set!(rd, pc!().wrapping_add(imm)),
             Insn::Jal { rd, offset } => {
-                set!(rd, next);
-                next = pc.wrapping_add(offset as u32);
+                set!(rd, fallthrough!());
+                next = Some(pc!().wrapping_add(offset as u32));
             }
             Insn::Jalr { rd, rs1, offset } => {
                 let target = x!(rs1).wrapping_add(offset as u32) & !1;
-                set!(rd, next);
-                next = target;
+                set!(rd, fallthrough!());
+                next = Some(target);
             }
             Insn::Beq { rs1, rs2, offset } => branch!(x!(rs1) == x!(rs2), offset),
             Insn::Bne { rs1, rs2, offset } => branch!(x!(rs1) != x!(rs2), offset),
@@ -177,7 +202,7 @@ impl Hart {
             // write (so are legal on read-only CSRs); a nonzero register holding 0 still does.
             Insn::Csrrw { rd, rs1, csr } => {
                 let op = CsrOp::Write(x!(rs1));
-                self.csr_insn(csr, op, rd, raw, mem)?
+                self.csr_insn(csr, op, rd, c.raw, mem)?
             }
             Insn::Csrrs { rd, rs1, csr } => {
                 let op = if rs1 == Reg::ZERO {
@@ -185,7 +210,7 @@ impl Hart {
                 } else {
                     CsrOp::Set(x!(rs1))
                 };
-                self.csr_insn(csr, op, rd, raw, mem)?
+                self.csr_insn(csr, op, rd, c.raw, mem)?
             }
             Insn::Csrrc { rd, rs1, csr } => {
                 let op = if rs1 == Reg::ZERO {
@@ -193,24 +218,24 @@ impl Hart {
                 } else {
                     CsrOp::Clear(x!(rs1))
                 };
-                self.csr_insn(csr, op, rd, raw, mem)?
+                self.csr_insn(csr, op, rd, c.raw, mem)?
             }
             Insn::Csrrwi { rd, uimm, csr } => {
-                self.csr_insn(csr, CsrOp::Write(uimm.into()), rd, raw, mem)?
+                self.csr_insn(csr, CsrOp::Write(uimm.into()), rd, c.raw, mem)?
             }
             Insn::Csrrsi { rd, uimm, csr } => {
                 let op = match uimm {
                     0 => CsrOp::Read,
                     _ => CsrOp::Set(uimm.into()),
                 };
-                self.csr_insn(csr, op, rd, raw, mem)?
+                self.csr_insn(csr, op, rd, c.raw, mem)?
             }
             Insn::Csrrci { rd, uimm, csr } => {
                 let op = match uimm {
                     0 => CsrOp::Read,
                     _ => CsrOp::Clear(uimm.into()),
                 };
-                self.csr_insn(csr, op, rd, raw, mem)?
+                self.csr_insn(csr, op, rd, c.raw, mem)?
             }
 
             Insn::Mul { rd, rs1, rs2 } => set!(rd, x!(rs1).wrapping_mul(x!(rs2))),
@@ -269,7 +294,7 @@ impl Hart {
                 let bytes = if O::ENABLED {
                     mem.load_traced::<4, O>(addr, at!(), observer)?
                 } else {
-                    mem.load::<4>(addr)?
+                    mem.load_with::<4, TLBS, CACHES>(addr)?
                 };
                 let value = u32::from_le_bytes(bytes);
                 set!(rd, value);
@@ -285,7 +310,7 @@ impl Hart {
                     if O::ENABLED {
                         mem.store_traced::<4, O>(addr, bytes, at!(), observer)?;
                     } else {
-                        mem.store::<4>(addr, bytes)?;
+                        mem.store_with::<4, TLBS, CACHES>(addr, bytes)?;
                     }
                     set!(rd, 0);
                 } else {
@@ -311,11 +336,10 @@ impl Hart {
             // All four end their block (blocks.rs `ends_block`): a mode or translation change
             // is seen by the next fetch.
             Insn::Mret | Insn::Sret | Insn::Wfi | Insn::SfenceVma { .. } => {
-                next = self.privileged_insn(insn, raw, next, mem)?
+                next = Some(self.privileged_insn(*insn, c.raw, fallthrough!(), mem)?)
             }
-            Insn::Illegal { .. } => return Err(Exception::IllegalInsn(raw)),
+            Insn::Illegal { .. } => return Err(Exception::IllegalInsn(c.raw)),
         }
-        self.regs[0] = 0;
         Ok(next)
     }
 }
@@ -348,6 +372,7 @@ impl Hart {
             mem.request_stop();
         }
         self.regs[rd.idx()] = old;
+        self.regs[0] = 0;
         Ok(())
     }
 
@@ -413,9 +438,10 @@ mod tests {
 
     /// Executes `insn` at `hart.pc`; on success moves the pc on and counts it retired.
     fn step(hart: &mut Hart, mem: &mut Memory, insn: Insn) -> Result<(), Exception> {
-        let raw = encode(&insn);
-        let next = hart.execute(insn, raw, 4, hart.pc, mem, &mut NoObserver, 0)?;
-        hart.pc = next;
+        let c = CachedInsn::from_raw(encode(&insn));
+        assert_eq!(c.insn, insn);
+        let next = hart.execute::<_, false, false>(&c, hart.pc, mem, &mut NoObserver, 0)?;
+        hart.pc = next.unwrap_or(hart.pc.wrapping_add(4));
         hart.instret += 1;
         Ok(())
     }

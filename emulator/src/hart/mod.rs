@@ -11,10 +11,17 @@ use crate::timing::{CpiStack, Pipeline};
 use privileged::{Counters, Csrs, PrivMode};
 use trap::Exception;
 
+/// Slots in [`Hart::regs`]: one per value a register number's byte can hold. Only `x0`..`x31`
+/// exist (the decoder builds every [`crate::isa::Reg`] from a 5- or 3-bit field); the other
+/// slots let the executor index the register file by the raw byte with neither a mask nor a
+/// bounds check, which is about a tenth of the host instructions of a simple instruction.
+pub const REG_SLOTS: usize = 256;
+
 /// Architectural state of one RV32 hart.
 pub struct Hart {
-    /// Integer registers; `regs[0]` is kept zero.
-    pub regs: [u32; 32],
+    /// Integer registers `x0`..`x31` in `regs[..32]`; `regs[0]` is kept zero. The rest is
+    /// never read or written (see [`REG_SLOTS`]).
+    pub regs: [u32; REG_SLOTS],
     /// Program counter.
     pub pc: u32,
     /// Instructions retired (`instret`).
@@ -44,7 +51,7 @@ impl Hart {
     /// A hart at `pc` in U-mode with all registers zero, as the process runner starts one.
     pub fn new(pc: u32, clock_hz: u64) -> Self {
         Hart {
-            regs: [0; 32],
+            regs: [0; REG_SLOTS],
             pc,
             instret: 0,
             kernel_cycles: 0,

@@ -108,24 +108,31 @@ impl Core {
         self.mix[class as usize] += 1;
     }
 
-    /// Runs until the loop stops, with or without the fetch models as the memory says.
+    /// Runs until the loop stops, with or without the TLB and cache models as the memory says.
     #[inline(always)]
     pub(crate) fn run_burst<O: Observer>(&mut self, observer: &mut O) -> Stop {
         self.limit = self.max.min(self.hart.instret.saturating_add(self.slice));
-        if self.mem.models_fetch() {
-            self.burst::<O, true>(observer)
-        } else {
-            self.burst::<O, false>(observer)
+        // Three loops, not four: with caches, whether there are TLBs is tested at run time.
+        match (self.mem.tlbs().is_some(), self.mem.caches().is_some()) {
+            (false, false) => self.burst::<O, false, false>(observer),
+            (true, false) => self.burst::<O, true, false>(observer),
+            (_, true) => self.burst::<O, true, true>(observer),
         }
     }
 
     /// The interpreter's inner loop: run decoded blocks until an exception, a watched store or
     /// the instruction limit stops it. Counts are exact at every exit: `instret` and the mix
-    /// include exactly the instructions that completed. With `MODEL`, every fetch also goes
+    /// include exactly the instructions that completed. With a model (`TLBS` or `CACHES`: the
+    /// memory may have modelled TLBs, caches; false means it has none), every fetch also goes
     /// through the modelled I-TLB (once per block entry; the block's later fetches are hits on
     /// the same page) and the L1I (per instruction, where the MRU-line check makes it cheap).
     #[inline(never)]
-    fn burst<O: Observer, const MODEL: bool>(&mut self, observer: &mut O) -> Stop {
+    fn burst<O: Observer, const TLBS: bool, const CACHES: bool>(
+        &mut self,
+        observer: &mut O,
+    ) -> Stop {
+        // The fetch models (I-TLB per block, L1I per instruction) are in use.
+        let model = TLBS || CACHES;
         let limit = self.limit;
         let max = self.max;
         let hart = &mut self.hart;
@@ -147,7 +154,7 @@ impl Core {
                 }
             }
             // RAM offset of the page of `pc` (modelled runs only).
-            let page_off = if MODEL {
+            let page_off = if model {
                 let entered = if O::ENABLED {
                     mem.fetch_block_traced(pc, trace_at(hart, mem, pc, 0), observer)
                 } else {
@@ -191,12 +198,13 @@ impl Core {
                             mem.emit_journal(trace_at(hart, mem, pc, 0), observer);
                         }
                         let insn_no = hart.instret;
-                        match hart.execute(c.insn, c.raw, c.len, pc, mem, observer, insn_no) {
+                        // A lone instruction has offset 0: `pc` is its own base.
+                        match hart.execute::<O, TLBS, CACHES>(&c, pc, mem, observer, insn_no) {
                             Ok(next) => {
                                 if O::ENABLED {
                                     retire(hart, pc, &c, insn_no, observer);
                                 }
-                                pc = next;
+                                pc = next.unwrap_or(pc.wrapping_add(c.len as u32));
                                 hart.instret += 1;
                                 mix[c.class as usize] += 1;
                                 continue 'run;
@@ -214,87 +222,107 @@ impl Core {
             };
             let insns = blocks.insns(slot);
             let len = insns.len();
-            let budget = limit.saturating_sub(hart.instret);
             // RAM offset of the block's first instruction (modelled runs only).
             let block_off = page_off + (pc & (PAGE_SIZE - 1)) as usize;
-            if (len as u64) <= budget || slice_ends_in_block(mem, limit, max, hart.instret, len) {
+            // The whole block fits under the limit (`instret` is far below 2^64).
+            if hart.instret + len as u64 <= limit
+                || slice_ends_in_block(mem, limit, max, hart.instret, len)
+            {
                 // The common case: run the block until its end or a taken branch (a side exit).
                 // Each instruction's pc comes from its offset in the block, so consecutive
                 // instructions do not wait on each other's pc arithmetic.
                 let start = pc;
-                let mut done = len;
-                // An index loop, not `iter().enumerate()`: with the iterator the exit position
-                // lived in a stack slot, and coremark_like ran at 282 instead of 338 MIPS.
-                for i in 0..len {
-                    let c = &insns[i];
-                    let ipc = start.wrapping_add(c.offset as u32);
-                    let fallthrough = ipc.wrapping_add(c.len as u32);
-                    let insn_no = hart.instret + i as u64;
-                    if O::ENABLED {
-                        let off = MODEL.then_some(block_off + c.offset as usize);
-                        let at = trace_at(hart, mem, ipc, i as u64);
-                        mem.fetch_traced(ipc, off, c.len as u32, at, observer);
-                    } else if MODEL {
-                        mem.fetch_line(block_off + c.offset as usize, c.len as u32);
-                    }
-                    match hart.execute(c.insn, c.raw, c.len, ipc, mem, observer, insn_no) {
-                        Ok(next) => {
-                            if O::ENABLED {
-                                retire(hart, ipc, c, insn_no, observer);
+                // A plain iterator: the per-instruction step is one pointer increment and
+                // compare. An instruction's position in the block is derived from what is left
+                // only where it is needed (exits, tracing); `enumerate()` kept a counter in a
+                // stack slot (coremark_like ran at 282 instead of 338 MIPS), and an index loop
+                // paid for the index arithmetic on every instruction.
+                let mut rest = insns.iter();
+                let done = 'block: {
+                    while let Some(c) = rest.next() {
+                        let i = len - 1 - rest.len();
+                        let insn_no = hart.instret + i as u64;
+                        if O::ENABLED {
+                            let ipc = start.wrapping_add(c.offset as u32);
+                            let off = model.then_some(block_off + c.offset as usize);
+                            let at = trace_at(hart, mem, ipc, i as u64);
+                            mem.fetch_traced(ipc, off, c.len as u32, at, observer);
+                        } else if CACHES {
+                            mem.fetch_line(block_off + c.offset as usize, c.len as u32);
+                        }
+                        match hart.execute::<O, TLBS, CACHES>(c, start, mem, observer, insn_no) {
+                            Ok(next) => {
+                                if O::ENABLED {
+                                    retire(
+                                        hart,
+                                        start.wrapping_add(c.offset as u32),
+                                        c,
+                                        insn_no,
+                                        observer,
+                                    );
+                                }
+                                // Only a jump or a taken branch leaves early (a branch to the next
+                                // instruction returns `None`, like every other instruction).
+                                if let Some(next) = next {
+                                    pc = next;
+                                    break 'block len - rest.len();
+                                }
                             }
-                            pc = next;
-                            // Only a branch can leave early; for every other instruction the
-                            // compiler folds this test away (`next` is `fallthrough`).
-                            if next != fallthrough {
-                                done = i + 1;
-                                break;
+                            Err(e) => {
+                                let i = len - 1 - rest.len();
+                                pc = start.wrapping_add(c.offset as u32);
+                                hart.instret += i as u64;
+                                for done in &insns[..i] {
+                                    mix[done.class as usize] += 1;
+                                }
+                                if model {
+                                    mem.itlb_same_page_fetches(i as u64);
+                                }
+                                if let Some(p) = hart.pipeline.as_deref_mut() {
+                                    p.interrupted(slot, i);
+                                }
+                                break 'run Stop::Exception(e);
                             }
                         }
-                        Err(e) => {
-                            pc = ipc;
-                            hart.instret += i as u64;
-                            for done in &insns[..i] {
-                                mix[done.class as usize] += 1;
-                            }
-                            if MODEL {
-                                mem.itlb_same_page_fetches(i as u64);
-                            }
-                            if let Some(p) = hart.pipeline.as_deref_mut() {
-                                p.interrupted(slot, i);
-                            }
-                            break 'run Stop::Exception(e);
-                        }
                     }
-                }
+                    // The run fell through the whole block (most runs leave by a jump or a taken
+                    // branch, so this pc is computed here rather than tracked per instruction).
+                    if let Some(c) = insns.last() {
+                        pc = start.wrapping_add(c.offset as u32 + c.len as u32);
+                    }
+                    len
+                };
                 hart.instret += done as u64;
                 blocks.count_exit(slot, done);
                 if let Some(p) = hart.pipeline.as_deref_mut() {
                     p.exit(slot, done, pc);
                 }
-                if MODEL {
+                if model {
                     mem.itlb_same_page_fetches(done as u64 - 1);
                 }
             } else {
                 // The instruction limit falls inside this block: run up to it, one by one.
                 let budget = max.saturating_sub(hart.instret);
+                let start = pc;
                 for (i, c) in insns.iter().take(budget as usize).enumerate() {
                     let fallthrough = pc.wrapping_add(c.len as u32);
-                    if MODEL && i > 0 {
+                    if model && i > 0 {
                         mem.itlb_same_page_fetches(1);
                     }
                     if O::ENABLED {
-                        let off = MODEL.then_some(block_off + c.offset as usize);
+                        let off = model.then_some(block_off + c.offset as usize);
                         let at = trace_at(hart, mem, pc, 0);
                         mem.fetch_traced(pc, off, c.len as u32, at, observer);
-                    } else if MODEL {
+                    } else if CACHES {
                         mem.fetch_line(block_off + c.offset as usize, c.len as u32);
                     }
                     let insn_no = hart.instret;
-                    match hart.execute(c.insn, c.raw, c.len, pc, mem, observer, insn_no) {
+                    match hart.execute::<O, TLBS, CACHES>(c, start, mem, observer, insn_no) {
                         Ok(next) => {
                             if O::ENABLED {
                                 retire(hart, pc, c, insn_no, observer);
                             }
+                            let next = next.unwrap_or(fallthrough);
                             pc = next;
                             hart.instret += 1;
                             mix[c.class as usize] += 1;

@@ -920,11 +920,27 @@ impl Memory {
     /// as Linux's trap handler would, so user code sees them work).
     #[inline(always)]
     pub fn load<const N: usize>(&mut self, vaddr: u32) -> Result<[u8; N], Exception> {
+        self.load_with::<N, true, true>(vaddr)
+    }
+
+    /// [`Memory::load`] where `TLBS` or `CACHES` false says the memory has no modelled TLBs or
+    /// no modelled caches: the fast path then skips the test for them (the interpreter knows
+    /// this once per burst).
+    #[inline(always)]
+    pub fn load_with<const N: usize, const TLBS: bool, const CACHES: bool>(
+        &mut self,
+        vaddr: u32,
+    ) -> Result<[u8; N], Exception> {
+        debug_assert!((TLBS || self.tlbs.is_none()) && (CACHES || self.caches.is_none()));
         let entry = self.map.entry(vaddr);
         if entry & READ != 0 && (vaddr & 0xfff) as usize <= 0x1000 - N {
-            self.dtlb_access(vaddr, AccessKind::Load)?;
             let off = entry_ram_offset(entry, vaddr);
-            self.cache_access(off, N as u32, CacheKind::Load);
+            if TLBS {
+                self.dtlb_access(vaddr, AccessKind::Load)?;
+            }
+            if CACHES {
+                self.cache_access(off, N as u32, CacheKind::Load);
+            }
             self.counts.loads[entry_region_index(entry)] += 1;
             return Ok(self.ram.bytes()[off..off + N].try_into().expect("N bytes"));
         }
@@ -990,12 +1006,27 @@ impl Memory {
     /// Stores `bytes` at `vaddr` (any alignment, like loads).
     #[inline(always)]
     pub fn store<const N: usize>(&mut self, vaddr: u32, bytes: [u8; N]) -> Result<(), Exception> {
+        self.store_with::<N, true, true>(vaddr, bytes)
+    }
+
+    /// [`Memory::store`]; `TLBS` and `CACHES` as for [`Memory::load_with`].
+    #[inline(always)]
+    pub fn store_with<const N: usize, const TLBS: bool, const CACHES: bool>(
+        &mut self,
+        vaddr: u32,
+        bytes: [u8; N],
+    ) -> Result<(), Exception> {
+        debug_assert!((TLBS || self.tlbs.is_none()) && (CACHES || self.caches.is_none()));
         let entry = self.map.entry(vaddr);
         // One mask test keeps stores to decoded code and to watched frames off the fast path.
         if entry & (WRITE | DECODED | WATCHED) == WRITE && (vaddr & 0xfff) as usize <= 0x1000 - N {
-            self.dtlb_access(vaddr, AccessKind::Store)?;
             let off = entry_ram_offset(entry, vaddr);
-            self.cache_access(off, N as u32, CacheKind::Store);
+            if TLBS {
+                self.dtlb_access(vaddr, AccessKind::Store)?;
+            }
+            if CACHES {
+                self.cache_access(off, N as u32, CacheKind::Store);
+            }
             self.counts.stores[entry_region_index(entry)] += 1;
             self.ram.bytes_mut()[off..off + N].copy_from_slice(&bytes);
             return Ok(());

@@ -70,7 +70,9 @@ impl Perms {
 
 /// The page map.
 pub struct PageMap {
-    entries: Vec<u32>,
+    /// One entry per page of the 32-bit address space: a fixed-size array, so indexing by
+    /// `vaddr >> PAGE_SHIFT` needs no bounds check on the load/store fast paths.
+    entries: Box<[u32; PAGES]>,
 }
 
 impl Default for PageMap {
@@ -83,7 +85,10 @@ impl PageMap {
     /// An empty map: every page faults.
     pub fn new() -> Self {
         PageMap {
-            entries: vec![0; PAGES],
+            entries: vec![0; PAGES]
+                .into_boxed_slice()
+                .try_into()
+                .expect("PAGES entries"),
         }
     }
 
