@@ -138,7 +138,8 @@ pub struct RunArgs {
     /// stack, kernel).
     #[arg(long, value_name = "REGIONS")]
     pub trace_region: Option<String>,
-    /// Add each retired instruction with its register write (text, jsonl).
+    /// Add each retired instruction with its register write (text, jsonl; bin: retire records,
+    /// which `rvscope trace convert --to commit` needs).
     #[arg(long)]
     pub trace_regs: bool,
     /// Only accesses and retirements of instructions whose pc is in [LO, HI) (hex with 0x or
