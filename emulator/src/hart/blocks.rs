@@ -125,11 +125,14 @@ impl BlockCache {
         &self.arena[slot.start as usize..(slot.start + slot.len) as usize]
     }
 
-    /// Counts one run of the block in `slot` that retired its first `done` instructions and
-    /// left after the last of them (`1 ≤ done ≤ slot.len`).
+    /// The instructions of the block in `slot` and its exit counters: a run that retired the
+    /// first `done` instructions and left after the last of them adds one to
+    /// `exits[done - 1]` (see the module comment). One borrow for both, so the interpreter
+    /// can run the block again while it counts its runs.
     #[inline(always)]
-    pub fn count_exit(&mut self, slot: BlockSlot, done: usize) {
-        self.exits[slot.start as usize + done - 1] += 1;
+    pub fn run_view(&mut self, slot: BlockSlot) -> (&[CachedInsn], &mut [u64]) {
+        let range = slot.start as usize..(slot.start + slot.len) as usize;
+        (&self.arena[range.clone()], &mut self.exits[range])
     }
 
     /// The block starting at `pc`, if it is in the lookup table (the fast path).
