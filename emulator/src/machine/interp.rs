@@ -220,7 +220,7 @@ impl Core {
                     }
                 },
             };
-            let (insns, exits) = blocks.run_view(slot);
+            let insns = blocks.insns(slot);
             let len = insns.len();
             // RAM offset of the block's first instruction (modelled runs only).
             let block_off = page_off + (pc & (PAGE_SIZE - 1)) as usize;
@@ -297,7 +297,7 @@ impl Core {
                         len
                     };
                     hart.instret += done as u64;
-                    exits[done - 1] += 1;
+                    blocks.count_exit(slot, done);
                     if let Some(p) = hart.pipeline.as_deref_mut() {
                         p.exit(slot, done, pc);
                     }
