@@ -17,6 +17,7 @@
 //! Finishing the current block with the old instructions is what RISC-V allows: without
 //! `fence.i`, instruction fetch need not observe earlier stores.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use crate::hart::trap::Exception;
@@ -81,7 +82,7 @@ pub struct BlockCache {
     /// Per arena slot: runs of its block that left after this instruction (see the module
     /// comment). The instruction mix is derived from these when a block is dropped or the mix
     /// is read.
-    exits: Vec<u64>,
+    exits: Vec<Cell<u64>>,
     garbage: usize,
     infos: Vec<BlockInfo>,
     free_ids: Vec<u32>,
@@ -126,10 +127,12 @@ impl BlockCache {
     }
 
     /// Counts one run of the block in `slot` that retired its first `done` instructions and
-    /// left after the last of them (`1 ≤ done ≤ slot.len`).
+    /// left after the last of them (`1 ≤ done ≤ slot.len`). Through a shared borrow, so the
+    /// interpreter can count a run while it holds the block's instructions to run it again.
     #[inline(always)]
-    pub fn count_exit(&mut self, slot: BlockSlot, done: usize) {
-        self.exits[slot.start as usize + done - 1] += 1;
+    pub fn count_exit(&self, slot: BlockSlot, done: usize) {
+        let exits = &self.exits[slot.start as usize + done - 1];
+        exits.set(exits.get() + 1);
     }
 
     /// The block starting at `pc`, if it is in the lookup table (the fast path).
@@ -201,7 +204,7 @@ impl BlockCache {
             len: (self.arena.len() - start) as u32,
             id,
         };
-        self.exits.resize(self.arena.len(), 0);
+        self.exits.resize(self.arena.len(), Cell::new(0));
         let info = BlockInfo {
             slot,
             frame,
@@ -279,13 +282,13 @@ impl BlockCache {
 fn add_block_mix(
     mix: &mut [u64; InsnClass::COUNT],
     arena: &[CachedInsn],
-    exits: &[u64],
+    exits: &[Cell<u64>],
     slot: BlockSlot,
 ) {
     let range = slot.start as usize..(slot.start + slot.len) as usize;
     let mut runs = 0;
-    for (c, &out) in arena[range.clone()].iter().zip(&exits[range]).rev() {
-        runs += out;
+    for (c, out) in arena[range.clone()].iter().zip(&exits[range]).rev() {
+        runs += out.get();
         mix[c.class as usize] += runs;
     }
 }

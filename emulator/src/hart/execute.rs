@@ -15,6 +15,22 @@ use crate::trace::Observer;
 /// Priv spec §4.1.11: Sv32 ASIDs have 9 bits; `sfence.vma` ignores the rest of rs2.
 const ASID_MASK: u32 = (1 << 9) - 1;
 
+/// The exception an `ecall` raises in `mode`.
+///
+/// Opaque to the optimizer (`black_box`) on purpose: these variants carry no tval, and when
+/// the compiler could see that, the undefined payload became a loop-carried value that the
+/// interpreter loop stored to the stack after every instruction (about 3% of coremark_like's
+/// host instructions). A plain non-inlined function was not enough: the compiler looked into it.
+#[cold]
+#[inline(never)]
+fn ecall_exception(mode: PrivMode) -> Exception {
+    std::hint::black_box(match mode {
+        PrivMode::User => Exception::EcallFromU,
+        PrivMode::Supervisor => Exception::EcallFromS,
+        PrivMode::Machine => Exception::EcallFromM,
+    })
+}
+
 impl Hart {
     /// Executes the decoded instruction `c` located at `base + c.offset`, returning the pc it
     /// transfers control to (a jump, a taken branch to anywhere but the next instruction, an
@@ -187,13 +203,7 @@ impl Hart {
             // A single in-order hart with no caches yet: FENCE orders nothing observable.
             Insn::Fence { .. } => {}
             Insn::FenceI => mem.fence_i(),
-            Insn::Ecall => {
-                return Err(match self.mode {
-                    PrivMode::User => Exception::EcallFromU,
-                    PrivMode::Supervisor => Exception::EcallFromS,
-                    PrivMode::Machine => Exception::EcallFromM,
-                })
-            }
+            Insn::Ecall => return Err(ecall_exception(self.mode)),
             // Priv §3.1.16 lets mtval be 0 or the pc on an ebreak; 0 is what QEMU writes
             // (guest/bare/misaligned_breakpoint.S asserts it).
             Insn::Ebreak => return Err(Exception::Breakpoint(0)),

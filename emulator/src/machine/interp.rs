@@ -232,73 +232,91 @@ impl Core {
                 // Each instruction's pc comes from its offset in the block, so consecutive
                 // instructions do not wait on each other's pc arithmetic.
                 let start = pc;
-                // A plain iterator: the per-instruction step is one pointer increment and
-                // compare. An instruction's position in the block is derived from what is left
-                // only where it is needed (exits, tracing); `enumerate()` kept a counter in a
-                // stack slot (coremark_like ran at 282 instead of 338 MIPS), and an index loop
-                // paid for the index arithmetic on every instruction.
-                let mut rest = insns.iter();
-                let done = 'block: {
-                    while let Some(c) = rest.next() {
-                        let i = len - 1 - rest.len();
-                        let insn_no = hart.instret + i as u64;
-                        if O::ENABLED {
-                            let ipc = start.wrapping_add(c.offset as u32);
-                            let off = model.then_some(block_off + c.offset as usize);
-                            let at = trace_at(hart, mem, ipc, i as u64);
-                            mem.fetch_traced(ipc, off, c.len as u32, at, observer);
-                        } else if CACHES {
-                            mem.fetch_line(block_off + c.offset as usize, c.len as u32);
-                        }
-                        match hart.execute::<O, TLBS, CACHES>(c, start, mem, observer, insn_no) {
-                            Ok(next) => {
-                                if O::ENABLED {
-                                    retire(
-                                        hart,
-                                        start.wrapping_add(c.offset as u32),
-                                        c,
-                                        insn_no,
-                                        observer,
-                                    );
+                loop {
+                    // A plain iterator: the per-instruction step is one pointer increment and
+                    // compare. An instruction's position in the block is derived from what is
+                    // left only where it is needed (exits, tracing); `enumerate()` kept a counter
+                    // in a stack slot (coremark_like ran at 282 instead of 338 MIPS), and an index
+                    // loop paid for the index arithmetic on every instruction.
+                    let mut rest = insns.iter();
+                    let done = 'block: {
+                        while let Some(c) = rest.next() {
+                            let i = len - 1 - rest.len();
+                            let insn_no = hart.instret + i as u64;
+                            if O::ENABLED {
+                                let ipc = start.wrapping_add(c.offset as u32);
+                                let off = model.then_some(block_off + c.offset as usize);
+                                let at = trace_at(hart, mem, ipc, i as u64);
+                                mem.fetch_traced(ipc, off, c.len as u32, at, observer);
+                            } else if CACHES {
+                                mem.fetch_line(block_off + c.offset as usize, c.len as u32);
+                            }
+                            match hart.execute::<O, TLBS, CACHES>(c, start, mem, observer, insn_no)
+                            {
+                                Ok(next) => {
+                                    if O::ENABLED {
+                                        retire(
+                                            hart,
+                                            start.wrapping_add(c.offset as u32),
+                                            c,
+                                            insn_no,
+                                            observer,
+                                        );
+                                    }
+                                    // Only a jump or a taken branch leaves early (a branch to
+                                    // the next instruction returns `None`, like every other
+                                    // instruction).
+                                    if let Some(next) = next {
+                                        pc = next;
+                                        break 'block len - rest.len();
+                                    }
                                 }
-                                // Only a jump or a taken branch leaves early (a branch to the next
-                                // instruction returns `None`, like every other instruction).
-                                if let Some(next) = next {
-                                    pc = next;
-                                    break 'block len - rest.len();
+                                Err(e) => {
+                                    let i = len - 1 - rest.len();
+                                    pc = start.wrapping_add(c.offset as u32);
+                                    hart.instret += i as u64;
+                                    for done in &insns[..i] {
+                                        mix[done.class as usize] += 1;
+                                    }
+                                    if model {
+                                        mem.itlb_same_page_fetches(i as u64);
+                                    }
+                                    if let Some(p) = hart.pipeline.as_deref_mut() {
+                                        p.interrupted(slot, i);
+                                    }
+                                    break 'run Stop::Exception(e);
                                 }
                             }
-                            Err(e) => {
-                                let i = len - 1 - rest.len();
-                                pc = start.wrapping_add(c.offset as u32);
-                                hart.instret += i as u64;
-                                for done in &insns[..i] {
-                                    mix[done.class as usize] += 1;
-                                }
-                                if model {
-                                    mem.itlb_same_page_fetches(i as u64);
-                                }
-                                if let Some(p) = hart.pipeline.as_deref_mut() {
-                                    p.interrupted(slot, i);
-                                }
-                                break 'run Stop::Exception(e);
-                            }
                         }
+                        // The run fell through the whole block (most runs leave by a jump or a
+                        // taken branch, so this pc is computed here rather than tracked per
+                        // instruction).
+                        if let Some(c) = insns.last() {
+                            pc = start.wrapping_add(c.offset as u32 + c.len as u32);
+                        }
+                        len
+                    };
+                    hart.instret += done as u64;
+                    blocks.count_exit(slot, done);
+                    if let Some(p) = hart.pipeline.as_deref_mut() {
+                        p.exit(slot, done, pc);
                     }
-                    // The run fell through the whole block (most runs leave by a jump or a taken
-                    // branch, so this pc is computed here rather than tracked per instruction).
-                    if let Some(c) = insns.last() {
-                        pc = start.wrapping_add(c.offset as u32 + c.len as u32);
+                    if model {
+                        mem.itlb_same_page_fetches(done as u64 - 1);
                     }
-                    len
-                };
-                hart.instret += done as u64;
-                blocks.count_exit(slot, done);
-                if let Some(p) = hart.pipeline.as_deref_mut() {
-                    p.exit(slot, done, pc);
-                }
-                if model {
-                    mem.itlb_same_page_fetches(done as u64 - 1);
+                    // A loop that branches back to its block's start (over half of
+                    // coremark_like's runs) runs the block again at once: no block was decoded
+                    // or dropped since the lookup, so it would find this very block. Anything
+                    // unusual takes the full path: the attention flag (stale code, watched
+                    // stores, stop requests), an instruction limit inside the block, and
+                    // modelled runs (their I-TLB access per block entry).
+                    if model
+                        || pc != start
+                        || mem.needs_attention()
+                        || hart.instret + len as u64 > limit
+                    {
+                        break;
+                    }
                 }
             } else {
                 // The instruction limit falls inside this block: run up to it, one by one.
