@@ -144,13 +144,17 @@ impl Hart {
 
     /// The `cycle` counter: one per instruction, plus pipeline, memory and kernel stalls.
     pub fn cycles(&self, mem: &Memory) -> u64 {
-        cycle_count(
-            self.instret,
-            self.kernel_cycles,
-            self.swap_cycles,
-            self.pipeline.as_deref(),
-            mem,
-        )
+        self.cycles_outside_memory() + mem.stall_cycle_total()
+    }
+
+    /// [`Hart::cycles`] without the memory's stalls: instructions, kernel, swap and pipeline
+    /// cycles.
+    #[inline(always)]
+    pub fn cycles_outside_memory(&self) -> u64 {
+        self.instret
+            + self.kernel_cycles
+            + self.swap_cycles
+            + self.pipeline.as_ref().map_or(0, |p| p.stall_cycles())
     }
 
     /// The `time` counter (ticks of [`TIMEBASE_HZ`]).
@@ -176,6 +180,5 @@ pub(crate) fn cycle_count(
     mem: &Memory,
 ) -> u64 {
     let pipeline = pipeline.map_or(0, |p| p.stall_cycles());
-    let [icache, dcache, tlb] = mem.stall_cycles();
-    instret + kernel_cycles + swap_cycles + pipeline + icache + dcache + tlb
+    instret + kernel_cycles + swap_cycles + pipeline + mem.stall_cycle_total()
 }

@@ -239,6 +239,14 @@ impl Core {
                     // in a stack slot (coremark_like ran at 282 instead of 338 MIPS), and an index
                     // loop paid for the index arithmetic on every instruction.
                     let mut rest = insns.iter();
+                    // The hart's part of the cycle counter is fixed during a run (instructions,
+                    // kernel, swap and pipeline cycles are counted when it ends); only the
+                    // memory's stalls move, so a traced fetch adds just those.
+                    let run_cycles = if O::ENABLED {
+                        hart.cycles_outside_memory()
+                    } else {
+                        0
+                    };
                     let done = 'block: {
                         while let Some(c) = rest.next() {
                             let i = len - 1 - rest.len();
@@ -246,7 +254,11 @@ impl Core {
                             if O::ENABLED {
                                 let ipc = start.wrapping_add(c.offset as u32);
                                 let off = model.then_some(block_off + c.offset as usize);
-                                let at = trace_at(hart, mem, ipc, i as u64);
+                                let at = TraceAt {
+                                    pc: ipc,
+                                    insn: insn_no,
+                                    cycle: run_cycles + mem.stall_cycle_total() + i as u64,
+                                };
                                 mem.fetch_traced(ipc, off, c.len as u32, at, observer);
                             } else if CACHES {
                                 mem.fetch_line(block_off + c.offset as usize, c.len as u32);

@@ -276,6 +276,12 @@ impl Memory {
         self.uncached_pte_read_cycles = cycles;
     }
 
+    /// The sum of [`Memory::stall_cycles`].
+    #[inline(always)]
+    pub fn stall_cycle_total(&self) -> u64 {
+        self.cache_stall_cycles[0] + self.cache_stall_cycles[1] + self.walks.cycles
+    }
+
     /// Memory stall cycles so far: fetch, data, TLB-miss walks (the CPI stack's memory part).
     pub fn stall_cycles(&self) -> [u64; 3] {
         [
