@@ -237,14 +237,11 @@ impl<W: Write> Tracer<W> {
         match self.format {
             Format::Bin => {
                 // Records gather in `bin`, written out 64 KiB at a time.
-                match event {
-                    Event::Access(a) => self.push_bin(bin::access_words(a)),
-                    _ => {
-                        let mut r = [0u8; bin::RECORD_SIZE];
-                        bin::encode_into(&mut r, event);
-                        self.push_bin(bin::words(&r));
-                    }
-                }
+                let record = match event {
+                    Event::Access(a) => bin::access_record(a),
+                    _ => bin::encode(event),
+                };
+                self.push_bin(record);
                 return;
             }
             Format::Text => text_event(&mut self.line, event),
@@ -271,12 +268,10 @@ impl<W: Write> Tracer<W> {
 
     /// Appends one bin record; every 64 KiB go out.
     #[inline(always)]
-    fn push_bin(&mut self, record: [u64; bin::RECORD_WORDS]) {
+    fn push_bin(&mut self, record: [u8; bin::RECORD_SIZE]) {
         let at = self.bin_len;
         if let Some(r) = self.bin.get_mut(at..at + bin::RECORD_SIZE) {
-            for (b, word) in r.chunks_exact_mut(8).zip(record) {
-                b.copy_from_slice(&word.to_le_bytes());
-            }
+            r.copy_from_slice(&record);
         }
         self.bin_len = at + bin::RECORD_SIZE;
         if self.bin_len == BIN_CHUNK {
@@ -336,7 +331,7 @@ impl<W: Write> Observer for Tracer<W> {
     #[inline(always)]
     fn on_access(&mut self, access: &Access) {
         if self.bin_all {
-            self.push_bin(bin::access_words(access));
+            self.push_bin(bin::access_record(access));
         } else {
             self.on_event(&Event::Access(*access));
         }
