@@ -959,19 +959,31 @@ mod tests {
         use crate::mem::replacement::Policy;
         use proptest::prelude::*;
 
-        fn hierarchy(
+        /// Two identical small hierarchies (one to drive through a shortcut, one through the
+        /// plain lookups) for a policy, write/allocate combination and 3C setting.
+        fn twin_hierarchies(
             policy: Policy,
-            write: WritePolicy,
-            alloc: AllocPolicy,
+            write_through: bool,
+            no_alloc: bool,
             classify: bool,
-        ) -> Hierarchy {
+        ) -> (Hierarchy, Hierarchy) {
+            let write = if write_through {
+                WritePolicy::WriteThrough
+            } else {
+                WritePolicy::WriteBack
+            };
+            let alloc = if no_alloc {
+                AllocPolicy::NoWriteAllocate
+            } else {
+                AllocPolicy::WriteAllocate
+            };
             let small = |sets, ways, latency| LevelConfig {
                 policy,
                 write,
                 alloc,
                 ..LevelConfig::lru_write_back(sets, ways, 16, latency)
             };
-            Hierarchy::new(&HierarchyConfig {
+            let config = HierarchyConfig {
                 l1i: small(4, 2, 1),
                 l1d: small(4, 2, 2),
                 l2: Some(small(8, 4, 10)),
@@ -979,8 +991,28 @@ mod tests {
                 ram_latency_cycles: 100,
                 seed: 7,
                 classify_misses: classify,
-            })
-            .unwrap()
+            };
+            (
+                Hierarchy::new(&config).unwrap(),
+                Hierarchy::new(&config).unwrap(),
+            )
+        }
+
+        /// Accesses (kind code, address, size) over a few sets' worth of lines.
+        fn accesses() -> impl Strategy<Value = Vec<(u8, u32, u32)>> {
+            prop::collection::vec(
+                (0u8..5, 0u32..512, prop::sample::select(vec![1u32, 2, 4])),
+                1..400,
+            )
+        }
+
+        fn policies() -> impl Strategy<Value = Policy> {
+            prop::sample::select(vec![
+                Policy::Lru,
+                Policy::Fifo,
+                Policy::Random,
+                Policy::TreePlru,
+            ])
         }
 
         fn kind_of(k: u8) -> AccessKind {
@@ -999,16 +1031,13 @@ mod tests {
             /// statistics and cycles, for every policy and write/allocate combination.
             #[test]
             fn gives_the_same_figures_as_plain_lookups(
-                policy in prop::sample::select(vec![Policy::Lru, Policy::Fifo, Policy::Random, Policy::TreePlru]),
+                policy in policies(),
                 write_through in any::<bool>(),
                 no_alloc in any::<bool>(),
                 classify in any::<bool>(),
-                accesses in prop::collection::vec((0u8..5, 0u32..512, prop::sample::select(vec![1u32, 2, 4])), 1..400),
+                accesses in accesses(),
             ) {
-                let write = if write_through { WritePolicy::WriteThrough } else { WritePolicy::WriteBack };
-                let alloc = if no_alloc { AllocPolicy::NoWriteAllocate } else { AllocPolicy::WriteAllocate };
-                let mut fast = hierarchy(policy, write, alloc, classify);
-                let mut plain = hierarchy(policy, write, alloc, classify);
+                let (mut fast, mut plain) = twin_hierarchies(policy, write_through, no_alloc, classify);
                 for (k, addr, size) in accesses {
                     let kind = kind_of(k);
                     let paddr = addr & !(size - 1);
@@ -1023,16 +1052,14 @@ mod tests {
             /// exactly what the plain lookups record for it.
             #[test]
             fn detailed_accesses_report_the_plain_journey(
-                policy in prop::sample::select(vec![Policy::Lru, Policy::Fifo, Policy::Random, Policy::TreePlru]),
+                policy in policies(),
                 write_through in any::<bool>(),
                 no_alloc in any::<bool>(),
                 classify in any::<bool>(),
-                accesses in prop::collection::vec((0u8..5, 0u32..512, prop::sample::select(vec![1u32, 2, 4])), 1..400),
+                accesses in accesses(),
             ) {
-                let write = if write_through { WritePolicy::WriteThrough } else { WritePolicy::WriteBack };
-                let alloc = if no_alloc { AllocPolicy::NoWriteAllocate } else { AllocPolicy::WriteAllocate };
-                let mut detailed = hierarchy(policy, write, alloc, classify);
-                let mut plain = hierarchy(policy, write, alloc, classify);
+                let (mut detailed, mut plain) =
+                    twin_hierarchies(policy, write_through, no_alloc, classify);
                 for (k, addr, size) in accesses {
                     let kind = kind_of(k);
                     let paddr = addr & !(size - 1);
