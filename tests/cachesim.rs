@@ -127,12 +127,7 @@ fn cachesim_json(args: &[&str], trace: &str) -> serde_json::Value {
         .arg(file.path())
         .output()
         .unwrap();
-    assert_eq!(
-        status_code(&out),
-        0,
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit_0(&out);
     serde_json::from_slice(&std::fs::read(stats.path()).unwrap()).unwrap()
 }
 
@@ -322,12 +317,7 @@ fn guest_din_trace_matches_the_reference() {
             .args(&args)
             .output()
             .unwrap();
-        assert_eq!(
-            status_code(&out),
-            0,
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_exit_0(&out);
         let din = std::fs::read_to_string(&din_path).unwrap();
         let trace = parse_din(&din);
         assert!(

@@ -515,12 +515,7 @@ fn cachesim_takes_the_same_cache_flags_and_file() {
         .arg(&trace)
         .output()
         .unwrap();
-    assert_eq!(
-        status_code(&out),
-        0,
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit_0(&out);
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let c = &report["config"];
     assert_eq!(c["l1d"]["sets"], 64);

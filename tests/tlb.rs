@@ -51,12 +51,7 @@ fn run_sweep(dtlb: Option<&str>, pages: &str) -> Figures {
         cmd.args(["--dtlb", d]);
     }
     let out = cmd.arg(&elf).arg(pages).output().unwrap();
-    assert_eq!(
-        status_code(&out),
-        0,
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit_0(&out);
     let stats: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let mmu = &stats["mmu"];
     let n = |v: &Value| v.as_i64().expect("a count");

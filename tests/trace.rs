@@ -97,12 +97,7 @@ fn din_trace_replayed_by_cachesim_gives_the_live_counts() {
             )
             .output()
             .unwrap();
-        assert_eq!(
-            status_code(&out),
-            0,
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_exit_0(&out);
         let live = read_json(&live);
         let replay = read_json(&replay);
         assert_eq!(

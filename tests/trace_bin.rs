@@ -64,12 +64,7 @@ fn bin_converts_to_each_live_format_byte_for_byte() {
             "-o",
             conv.to_str().unwrap(),
         ]);
-        assert_eq!(
-            status_code(&out),
-            0,
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_exit_0(&out);
         let (live, conv) = (std::fs::read(&live).unwrap(), std::fs::read(&conv).unwrap());
         assert!(!live.is_empty());
         assert!(live == conv, "{format} {extra:?}: conversion differs");
@@ -129,12 +124,7 @@ fn trace_stats_counts_equal_the_run_statistics() {
         );
         let live: Value = serde_json::from_str(&std::fs::read_to_string(&live).unwrap()).unwrap();
         let out = trace_tool(&["stats", "--json", bin.to_str().unwrap()]);
-        assert_eq!(
-            status_code(&out),
-            0,
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_exit_0(&out);
         let s: Value = serde_json::from_slice(&out.stdout).unwrap();
         let level = |n: &str| {
             live["caches"]["levels"]
@@ -215,12 +205,7 @@ fn bin_trace_replay_gives_the_live_counts() {
         args.push(bin.to_str().unwrap());
         args.extend(&config);
         let out = trace_tool(&args);
-        assert_eq!(
-            status_code(&out),
-            0,
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_exit_0(&out);
         let live: Value = serde_json::from_str(&std::fs::read_to_string(&live).unwrap()).unwrap();
         let replay: Value =
             serde_json::from_str(&std::fs::read_to_string(&replay).unwrap()).unwrap();

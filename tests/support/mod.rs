@@ -201,3 +201,14 @@ pub fn status_code(out: &Output) -> i32 {
         None => 128 + out.status.signal().unwrap_or(0),
     }
 }
+
+/// Asserts that a command exited 0, showing its stderr otherwise.
+#[track_caller]
+pub fn assert_exit_0(out: &Output) {
+    assert_eq!(
+        status_code(out),
+        0,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
