@@ -19,6 +19,11 @@
 //! | 7 | limit | 8 insn u64 |
 //! | 8 | client request | 1 request (0 trace on 1 trace off 2 mark 3 snapshot), 8 insn u64, 16 cycle u64, 24 pc, 28 label length, 29.. label (UTF-8, cut at 35 bytes) |
 //! | 9 | interrupted | 8 insn u64 |
+//! | 10 | fetch run: up to 16 consecutive plain fetches (an L1 hit on the instruction's page) | see [`crate::trace::fetch_run`] |
+//!
+//! A fetch run's record stands where its first fetch happened, before the records made between
+//! its fetches; [`BinReader`] puts each fetch back in its place (by instruction number), so a
+//! reader sees exactly the events of the live run, in order.
 //!
 //! A faulting access carries no data (it had no effect), so its `tval` shares the data field;
 //! eviction and writeback counts saturate at 15 per level and cycles at `u32::MAX`.
@@ -31,11 +36,12 @@ use crate::trace::event::{
     Access, AccessKind, ClientEvent, ClientRequest, Event, PageEvent, PageEventKind, PageFaultKind,
     ProcessEvent, RegWrite, Retire, TlbOutcome,
 };
+use crate::trace::fetch_run::{RunFetches, TAG_FETCH_RUN};
 
 /// The header's first bytes.
 pub const BIN_MAGIC: [u8; 8] = *b"RVSCBIN\0";
 /// The version of the record layout.
-pub const BIN_VERSION: u16 = 1;
+pub const BIN_VERSION: u16 = 2;
 /// Bytes per record.
 pub const RECORD_SIZE: usize = 64;
 /// Little-endian 64-bit words per record.
@@ -512,16 +518,33 @@ pub fn decode(r: &[u8; RECORD_SIZE]) -> Result<Event, String> {
                 request,
             })
         }
+        TAG_FETCH_RUN => {
+            return Err("a fetch run holds several events (read it with BinReader)".into())
+        }
         t => return Err(format!("unknown record tag {t}")),
     })
 }
 
-/// Reads a bin trace: its header JSON, then events one by one. Errors name the byte offset.
+/// What a record holds: one event, or a fetch run's.
+enum Record {
+    Event(Event),
+    Run(RunFetches),
+}
+
+/// Reads a bin trace: its header JSON, then events one by one, a fetch run's fetches each in
+/// its place among the other records. Errors name the byte offset.
 pub struct BinReader<R: std::io::Read> {
     input: R,
     offset: u64,
     /// The header's JSON object.
     pub header: serde_json::Value,
+    /// The fetch run whose fetches are being given back.
+    run: Option<RunFetches>,
+    /// The record read after the run's record, held until the run's fetches before it are
+    /// given (`None` inside: the end of the trace).
+    ahead: Option<Result<Option<Record>, (u64, String)>>,
+    /// The seq of the last access given.
+    last_seq: Option<u64>,
 }
 
 impl<R: std::io::Read> BinReader<R> {
@@ -541,11 +564,50 @@ impl<R: std::io::Read> BinReader<R> {
             input,
             offset: (HEADER_FIXED + len) as u64,
             header,
+            run: None,
+            ahead: None,
+            last_seq: None,
         })
     }
 
     /// The next event, `None` at the end. The error is `(byte offset, what is wrong)`.
     pub fn next_event(&mut self) -> Result<Option<Event>, (u64, String)> {
+        loop {
+            if let Some(insn) = self.run.as_ref().and_then(RunFetches::next_insn) {
+                if self.ahead.is_none() {
+                    self.ahead = Some(self.read_record());
+                }
+                // The run's next fetch comes before a record of its instruction or a later
+                // one, and before the end, the next run or a bad record.
+                let fetch_first = match &self.ahead {
+                    Some(Ok(Some(Record::Event(e)))) => e.insn().is_none_or(|r| insn <= r),
+                    _ => true,
+                };
+                if let (true, Some(run)) = (fetch_first, self.run.as_mut()) {
+                    let a = run.take(self.last_seq);
+                    self.last_seq = Some(a.seq);
+                    return Ok(Some(Event::Access(a)));
+                }
+            }
+            let next = match self.ahead.take() {
+                Some(held) => held,
+                None => self.read_record(),
+            };
+            match next? {
+                None => return Ok(None),
+                Some(Record::Run(run)) => self.run = Some(run),
+                Some(Record::Event(e)) => {
+                    if let Event::Access(a) = &e {
+                        self.last_seq = Some(a.seq);
+                    }
+                    return Ok(Some(e));
+                }
+            }
+        }
+    }
+
+    /// The next record, `None` at the end of the trace.
+    fn read_record(&mut self) -> Result<Option<Record>, (u64, String)> {
         let mut r = [0u8; RECORD_SIZE];
         let at = self.offset;
         let n = read_full(&mut self.input, &mut r).map_err(|e| (at, e.to_string()))?;
@@ -556,7 +618,12 @@ impl<R: std::io::Read> BinReader<R> {
             return Err((at, format!("truncated record ({n} of {RECORD_SIZE} bytes)")));
         }
         self.offset += RECORD_SIZE as u64;
-        decode(&r).map(Some).map_err(|e| (at, e))
+        let record = if r[0] == TAG_FETCH_RUN {
+            RunFetches::decode(&r).map(Record::Run)
+        } else {
+            decode(&r).map(Record::Event)
+        };
+        record.map(Some).map_err(|e| (at, e))
     }
 }
 
@@ -672,7 +739,7 @@ mod tests {
         assert_eq!(parse_header_fixed(&h), Ok(2));
         assert_eq!(parse_header_fixed(b"RVSC").unwrap_err().0, 0);
         let mut v = h.clone();
-        v[8] = 2;
+        v[8] = 1;
         assert_eq!(parse_header_fixed(&v).unwrap_err().0, 8);
         let mut r = [0u8; RECORD_SIZE];
         r[0] = 99;
@@ -685,5 +752,65 @@ mod tests {
         let (at, why) = reader.next_event().unwrap_err();
         assert_eq!(at, 18 + RECORD_SIZE as u64);
         assert!(why.contains("truncated"), "{why}");
+    }
+
+    /// A fetch run's fetches come back each before the first record of its instruction or a
+    /// later one, with the seqs the accesses between them left; a bad record after the run
+    /// comes after the run's remaining fetches.
+    #[test]
+    fn a_fetch_run_is_read_back_in_program_order() {
+        use crate::trace::fetch_run::{FetchRun, PlainFetch};
+        let fetch = |seq, insn, pc| PlainFetch {
+            seq,
+            insn,
+            cycle: 100 + 4 * insn,
+            pc,
+            paddr: 0x8000_3000 | (pc & 0xfff),
+            size: 4,
+            region: Region::Text,
+            tlb: TlbOutcome::Hit,
+            cycles: 4,
+        };
+        let load = |seq, insn| Access {
+            kind: AccessKind::Load,
+            vaddr: 0x2_0000,
+            paddr: Some(0x8001_0000),
+            region: Some(Region::Data),
+            ..fetch(seq, insn, 0x1_0000).access()
+        };
+        // Live order: fetch 10, its load, fetch 11, fetch 12, its load.
+        let live = [
+            fetch(0, 10, 0x1_0000).access(),
+            load(1, 10),
+            fetch(2, 11, 0x1_0004).access(),
+            fetch(3, 12, 0x1_0008).access(),
+            load(4, 12),
+        ];
+        let mut run = FetchRun::open(&fetch(0, 10, 0x1_0000));
+        assert!(run.extend(&fetch(2, 11, 0x1_0004), 1, 10));
+        assert!(run.extend(&fetch(3, 12, 0x1_0008), 2, 11));
+        let mut stream = header("{}");
+        stream.extend_from_slice(&run.record());
+        stream.extend_from_slice(&encode(&Event::Access(live[1])));
+        stream.extend_from_slice(&encode(&Event::Access(live[4])));
+        let mut reader = BinReader::new(&stream[..]).unwrap();
+        for a in live {
+            assert_eq!(reader.next_event().unwrap(), Some(Event::Access(a)));
+        }
+        assert_eq!(reader.next_event().unwrap(), None);
+
+        // Cut after the run: its fetches, then the error.
+        let mut cut = header("{}");
+        cut.extend_from_slice(&run.record());
+        cut.extend_from_slice(&[9; 7]);
+        let mut reader = BinReader::new(&cut[..]).unwrap();
+        for a in [live[0], live[2], live[3]] {
+            let Event::Access(got) = reader.next_event().unwrap().unwrap() else {
+                panic!("an access");
+            };
+            // With no load between them, each fetch's seq follows the one before.
+            assert_eq!((got.insn, got.pc), (a.insn, a.pc));
+        }
+        assert!(reader.next_event().unwrap_err().1.contains("truncated"));
     }
 }

@@ -24,6 +24,26 @@ pub enum Event {
     Client(ClientEvent),
 }
 
+impl Event {
+    /// Instructions retired before it: the trace's clock (`None` for the process start,
+    /// which comes before any).
+    pub fn insn(&self) -> Option<u64> {
+        match self {
+            Event::Retire(r) => Some(r.insn),
+            Event::Access(a) => Some(a.insn),
+            Event::Page(p) => Some(p.insn),
+            Event::Client(c) => Some(c.insn),
+            Event::Process(ProcessEvent::Start { .. }) => None,
+            Event::Process(
+                ProcessEvent::Exit { insn, .. }
+                | ProcessEvent::Signal { insn, .. }
+                | ProcessEvent::Limit { insn }
+                | ProcessEvent::Interrupted { insn },
+            ) => Some(*insn),
+        }
+    }
+}
+
 /// What made a memory access.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -9,6 +9,7 @@
 
 pub mod bin;
 pub mod event;
+pub mod fetch_run;
 pub mod filter;
 pub mod writer;
 
@@ -37,6 +38,27 @@ pub trait Observer {
     #[inline(always)]
     fn on_access(&mut self, access: &Access) {
         self.on_event(&Event::Access(*access));
+    }
+
+    /// A plain fetch ([`fetch_run::PlainFetch`]: an L1 hit at the instruction's own address,
+    /// nothing unusual): the commonest access, reported by the traced fetch path with no
+    /// [`Access`] built. By default it is passed on to [`Observer::on_access`] as the access it
+    /// is; the `bin` writer folds it into a fetch run.
+    #[inline(always)]
+    fn on_plain_fetch(&mut self, fetch: &fetch_run::PlainFetch) {
+        self.on_access(&fetch.access());
+    }
+
+    /// A plain fetch of the instruction right after the last one reported through
+    /// [`Observer::on_plain_fetch`] or this method, on the same page (its pc follows that
+    /// fetch's, and no other fetch came between): an observer that gathers fetch runs may take
+    /// it as its open run's next fetch from these fields alone (the pc and region are the
+    /// run's), and return true. False (the default: the fetch then comes to
+    /// [`Observer::on_plain_fetch`]) if it does not.
+    #[inline(always)]
+    fn continue_fetch_run(&mut self, fetch: &fetch_run::NextFetch) -> bool {
+        let _ = fetch;
+        false
     }
 
     /// False if this observer has no use for [`Event::Retire`] events now: the interpreter
@@ -90,6 +112,15 @@ impl<A: Observer, B: Observer> Observer for (&mut A, &mut B) {
         }
         if B::ENABLED {
             self.1.on_access(access);
+        }
+    }
+
+    fn on_plain_fetch(&mut self, fetch: &fetch_run::PlainFetch) {
+        if A::ENABLED {
+            self.0.on_plain_fetch(fetch);
+        }
+        if B::ENABLED {
+            self.1.on_plain_fetch(fetch);
         }
     }
 

@@ -39,6 +39,7 @@ use crate::trace::event::{
     Access, AccessKind, ClientEvent, Event, PageEvent, PageEventKind, PageFaultKind, ProcessEvent,
     Retire, TlbOutcome,
 };
+use crate::trace::fetch_run::{FetchRun, NextFetch, PlainFetch};
 use crate::trace::filter::Filter;
 use crate::trace::Observer;
 
@@ -107,8 +108,16 @@ pub struct Tracer<W: Write> {
     bin: Vec<u8>,
     /// `bin`: bytes of `bin` filled.
     bin_len: usize,
-    /// `bin` with a filter that keeps every access: an access becomes its record directly.
+    /// `bin` with a filter that keeps every access: an access becomes its record directly,
+    /// and plain fetches gather into fetch runs.
     bin_all: bool,
+    /// `bin`: the open fetch run and the offset in `bin` of the record reserved for it
+    /// ([`fetch_run`]: the records made between its fetches follow it).
+    run: Option<(usize, FetchRun)>,
+    /// `bin`: the seq of the last access recorded, and the instruction number of the last
+    /// record (`u64::MAX` for one without): what a fetch must follow to extend the run.
+    last_seq: u64,
+    last_insn: u64,
     /// [`Observer::wants_retires`], fixed by the format and the filter.
     retires: bool,
 }
@@ -147,6 +156,9 @@ impl<W: Write> Tracer<W> {
             },
             bin_len: 0,
             bin_all: false,
+            run: None,
+            last_seq: u64::MAX,
+            last_insn: u64::MAX,
             retires: match format {
                 Format::Commit => true,
                 Format::Text | Format::Jsonl | Format::Bin => filter_retires,
@@ -212,9 +224,10 @@ impl<W: Write> Tracer<W> {
         self.flush_line();
     }
 
-    /// Writes the pending bin records out.
+    /// Writes the pending bin records out (closing the open fetch run).
     #[inline(never)]
     fn flush_bin(&mut self) {
+        self.close_run();
         if self.error.is_none() && self.bin_len > 0 {
             if let Err(e) = self.out.write_all(&self.bin[..self.bin_len]) {
                 self.error = Some(e);
@@ -238,9 +251,13 @@ impl<W: Write> Tracer<W> {
             Format::Bin => {
                 // Records gather in `bin`, written out 64 KiB at a time.
                 let record = match event {
-                    Event::Access(a) => bin::access_record(a),
+                    Event::Access(a) => {
+                        self.last_seq = a.seq;
+                        bin::access_record(a)
+                    }
                     _ => bin::encode(event),
                 };
+                self.last_insn = event.insn().unwrap_or(u64::MAX);
                 self.push_bin(record);
                 return;
             }
@@ -266,16 +283,55 @@ impl<W: Write> Tracer<W> {
         self.format == Format::Bin && self.filter.keeps_all_accesses()
     }
 
-    /// Appends one bin record; every 64 KiB go out.
+    /// Appends one bin record; a full chunk goes out first.
     #[inline(always)]
     fn push_bin(&mut self, record: [u8; bin::RECORD_SIZE]) {
-        let at = self.bin_len;
+        let at = self.reserve_bin();
         if let Some(r) = self.bin.get_mut(at..at + bin::RECORD_SIZE) {
             r.copy_from_slice(&record);
         }
-        self.bin_len = at + bin::RECORD_SIZE;
+    }
+
+    /// The offset of a new record's bytes in `bin` (writing the chunk out first if it is full).
+    #[inline(always)]
+    fn reserve_bin(&mut self) -> usize {
         if self.bin_len == BIN_CHUNK {
             self.flush_bin();
+        }
+        let at = self.bin_len;
+        self.bin_len = at + bin::RECORD_SIZE;
+        at
+    }
+
+    /// A plain fetch, with a filter that keeps every access: it extends the open fetch run, or
+    /// opens one.
+    #[inline(always)]
+    fn plain_fetch(&mut self, a: &PlainFetch) {
+        let (last_seq, last_insn) = (self.last_seq, self.last_insn);
+        self.last_seq = a.seq;
+        self.last_insn = a.insn;
+        if let Some((_, run)) = &mut self.run {
+            if run.extend(a, last_seq, last_insn) {
+                return;
+            }
+        }
+        self.open_run(a);
+    }
+
+    /// Closes the open fetch run and opens one with `a`, its record reserved here.
+    #[inline(never)]
+    fn open_run(&mut self, a: &PlainFetch) {
+        self.close_run();
+        let at = self.reserve_bin();
+        self.run = Some((at, FetchRun::open(a)));
+    }
+
+    /// Writes the open fetch run's record into the place reserved for it.
+    fn close_run(&mut self) {
+        if let Some((at, run)) = self.run.take() {
+            if let Some(r) = self.bin.get_mut(at..at + bin::RECORD_SIZE) {
+                r.copy_from_slice(&run.record());
+            }
         }
     }
 
@@ -309,6 +365,10 @@ impl<W: Write> Observer for Tracer<W> {
     const ENABLED: bool = true;
 
     fn on_event(&mut self, event: &Event) {
+        if let Event::Client(_) = event {
+            // Tracing may be switched on or off: no run spans that.
+            self.close_run();
+        }
         let keep = match event {
             // The commit log is made of retirements, whatever the filter says.
             Event::Retire(r) if self.format == Format::Commit => {
@@ -331,10 +391,38 @@ impl<W: Write> Observer for Tracer<W> {
     #[inline(always)]
     fn on_access(&mut self, access: &Access) {
         if self.bin_all {
-            self.push_bin(bin::access_record(access));
+            if let Some(fetch) = PlainFetch::of(access) {
+                self.plain_fetch(&fetch);
+            } else {
+                self.last_seq = access.seq;
+                self.last_insn = access.insn;
+                self.push_bin(bin::access_record(access));
+            }
         } else {
             self.on_event(&Event::Access(*access));
         }
+    }
+
+    #[inline(always)]
+    fn on_plain_fetch(&mut self, fetch: &PlainFetch) {
+        if self.bin_all {
+            self.plain_fetch(fetch);
+        } else {
+            self.on_event(&Event::Access(fetch.access()));
+        }
+    }
+
+    #[inline(always)]
+    fn continue_fetch_run(&mut self, fetch: &NextFetch) -> bool {
+        let Some((_, run)) = &mut self.run else {
+            return false;
+        };
+        if !run.push(fetch, self.last_seq, self.last_insn) {
+            return false;
+        }
+        self.last_seq = fetch.seq;
+        self.last_insn = fetch.insn;
+        true
     }
 
     /// Retirements are made into lines by `commit` always, and by `text`, `jsonl` and `bin`

@@ -17,6 +17,7 @@
 use super::*;
 use crate::mem::hierarchy::{AccessOutcome, CacheJourney, Level};
 use crate::trace::event::{Access, AccessKind as TraceKind, PageFaultKind, TlbOutcome};
+use crate::trace::fetch_run::{NextFetch, PlainFetch};
 use crate::trace::Observer;
 
 /// Where an access comes from: the instruction and the time.
@@ -60,6 +61,11 @@ pub(super) struct TraceState {
     fault_major: bool,
     /// The I-TLB's part in the next fetch (the block entry looks the I-TLB up once).
     itlb: TlbOutcome,
+    /// The pc after the last fetch reported as a [`PlainFetch`], if no other fetch was
+    /// reported since (else 0, which is no fetch's address after a plain fetch): a plain fetch
+    /// there, on the same page, may continue the observer's fetch run
+    /// ([`Observer::continue_fetch_run`]).
+    next_plain_pc: u32,
 }
 
 impl TraceState {
@@ -719,6 +725,7 @@ impl Memory {
         observer: &mut O,
     ) {
         let tlb = std::mem::take(&mut self.trace.itlb);
+        self.trace.next_plain_pc = 0;
         self.emit_journal(at, observer);
         let access = Access {
             seq: self.next_seq(),
@@ -765,6 +772,45 @@ impl Memory {
                     .and_then(|c| c.access_mru(paddr, len, CacheKind::Fetch))
                 {
                     self.count_cache_cycles(CacheKind::Fetch, cycles);
+                    // A plain fetch: reported as one, with no `Access` built (the `bin`
+                    // writer folds these into fetch runs). The cycles of an L1 hit are its
+                    // latency, far below 2^32.
+                    if let Ok(cycles) = u32::try_from(cycles) {
+                        // On the same page: a run's fetches share its first one's page and
+                        // region.
+                        let follows = pc == self.trace.next_plain_pc && pc & (PAGE_SIZE - 1) != 0;
+                        let seq = self.next_seq();
+                        let tlb = self.fetch_tlb();
+                        self.trace.next_plain_pc = pc.wrapping_add(len);
+                        // The next instruction after a plain fetch: the observer may take it
+                        // as its fetch run's next, from these few fields.
+                        if follows
+                            && observer.continue_fetch_run(&NextFetch {
+                                insn: at.insn,
+                                seq,
+                                cycle: at.cycle,
+                                paddr,
+                                size: len as u8,
+                                tlb,
+                                cycles,
+                            })
+                        {
+                            return;
+                        }
+                        let fetch = PlainFetch {
+                            seq,
+                            insn: at.insn,
+                            cycle: at.cycle,
+                            pc,
+                            paddr,
+                            size: len as u8,
+                            region: self.region_of(pc),
+                            tlb,
+                            cycles,
+                        };
+                        observer.on_plain_fetch(&fetch);
+                        return;
+                    }
                     let out = AccessOutcome {
                         served_by: Level::L1,
                         cycles,
@@ -813,6 +859,21 @@ impl Memory {
         observer.on_access(&access);
     }
 
+    /// The I-TLB outcome of the fetch being reported: the one kept for the block's first
+    /// fetch, then hits.
+    #[inline(always)]
+    fn fetch_tlb(&mut self) -> TlbOutcome {
+        // Fetches reported otherwise than as plain ones end what a fetch run can continue
+        // (the plain path sets this again after its call).
+        self.trace.next_plain_pc = 0;
+        let tlb = self.trace.itlb;
+        if tlb != TlbOutcome::None {
+            // The rest of the block is on the I-TLB's most recent page: hits.
+            self.trace.itlb = TlbOutcome::Hit;
+        }
+        tlb
+    }
+
     /// The event of the fetch of `len` bytes at `pc` (physical `paddr`) that went through the
     /// caches as `cache`; the fetch takes the I-TLB outcome kept for it.
     #[inline(always)]
@@ -825,11 +886,7 @@ impl Memory {
         cache: Option<(AccessOutcome, CacheJourney)>,
         page_fault: Option<PageFaultKind>,
     ) -> Access {
-        let tlb = self.trace.itlb;
-        if tlb != TlbOutcome::None {
-            // The rest of the block is on the I-TLB's most recent page: hits.
-            self.trace.itlb = TlbOutcome::Hit;
-        }
+        let tlb = self.fetch_tlb();
         Access {
             seq: self.next_seq(),
             insn: at.insn,
