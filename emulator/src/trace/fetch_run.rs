@@ -201,8 +201,9 @@ pub struct FetchRun {
     tlb_rest: TlbOutcome,
     /// Cycle distances of fetches 1.. from the one before.
     deltas: [u8; MAX_FETCHES - 1],
-    /// The pc and instruction number a fetch must have to extend the run.
+    /// The pc, physical address and instruction number a fetch must have to extend the run.
     next_pc: u32,
+    next_paddr: u32,
     next_insn: u64,
     /// The last fetch's cycle.
     last_cycle: u64,
@@ -224,6 +225,7 @@ impl FetchRun {
             },
             deltas: [0; MAX_FETCHES - 1],
             next_pc: a.pc.wrapping_add(u32::from(a.size)),
+            next_paddr: a.paddr.wrapping_add(u32::from(a.size)),
             next_insn: a.insn.wrapping_add(1),
             last_cycle: a.cycle,
         }
@@ -253,11 +255,7 @@ impl FetchRun {
             && delta <= u64::from(u8::MAX)
             && a.tlb == self.tlb_rest
             && a.cycles == self.first.cycles
-            && a.paddr
-                == self
-                    .first
-                    .paddr
-                    .wrapping_add(self.next_pc.wrapping_sub(self.first.pc));
+            && a.paddr == self.next_paddr;
         if !continues {
             return false;
         }
@@ -267,6 +265,7 @@ impl FetchRun {
         }
         self.count = k + 1;
         self.next_pc = self.next_pc.wrapping_add(u32::from(a.size));
+        self.next_paddr = self.next_paddr.wrapping_add(u32::from(a.size));
         self.next_insn = a.insn.wrapping_add(1);
         self.last_cycle = a.cycle;
         true
