@@ -62,8 +62,8 @@ impl Hart {
 
     /// [`Hart::execute`], where `c` may also be a fused pair (hart/fuse.rs), which only the
     /// functional loop's fused blocks hold: `rest` iterates over the block's remaining slots,
-    /// and a pair consumes the slot of its second instruction from it. A pair's fault is always
-    /// its first instruction's (the second cannot fault). The pairs are arms of the one
+    /// and a pair consumes the slot of its second instruction from it, before the second runs
+    /// if it can fault (a fault is then the instruction's whose slot was taken last). The pairs are arms of the one
     /// `match` here because a dispatch of their own, in front of this one, was not merged into
     /// it by the compiler: every instruction paid two indirect jumps.
     #[inline(always)]
@@ -493,6 +493,34 @@ impl Hart {
             Insn::AuipcAddi { rd, imm2, imm } => {
                 set!(rd, pc!().wrapping_add(imm).wrapping_add(imm2 as i32 as u32));
                 rest.next();
+            }
+            // The second load runs after its slot was consumed: its fault is its own, with the
+            // first retired.
+            Insn::LhLh {
+                rd1,
+                rs1,
+                rd2,
+                rs2,
+                off1,
+                off2,
+            } => {
+                load!(rd1, rs1, off1 as i32, 2, |b| i16::from_le_bytes(b) as i32
+                    as u32);
+                rest.next();
+                load!(rd2, rs2, off2 as i32, 2, |b| i16::from_le_bytes(b) as i32
+                    as u32);
+            }
+            Insn::LwLw {
+                rd1,
+                rs1,
+                rd2,
+                rs2,
+                off1,
+                off2,
+            } => {
+                load!(rd1, rs1, off1 as i32, 4, u32::from_le_bytes);
+                rest.next();
+                load!(rd2, rs2, off2 as i32, 4, u32::from_le_bytes);
             }
             Insn::LwBeq {
                 rd,

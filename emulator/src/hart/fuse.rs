@@ -17,8 +17,9 @@
 //! - the first instruction cannot leave the block: an ALU instruction, a multiply or a load
 //!   (a load's fault is the first instruction's, raised before anything changed, exactly as
 //!   unfused);
-//! - the second cannot fault (ALU, multiply, conditional branch), so no exception ever stops a
-//!   run between the two halves;
+//! - the second cannot fault (ALU, multiply, conditional branch), or is a load that is run
+//!   after the pair's second slot was consumed: its fault is then counted as the second
+//!   instruction's, with the first retired, exactly as unfused;
 //! - the second executes after the first completed, reading registers afresh: a second that
 //!   reads the first's result sees it;
 //! - a branch whose offset is its own length (a taken branch to the next instruction, which
@@ -66,7 +67,46 @@ pub fn fuse_pair(a: &CachedInsn, b: &CachedInsn) -> Option<Insn> {
         i16::try_from(offset + a.len as i32).ok()
     };
     let imm = |imm: i32| i16::try_from(imm).ok();
+    let small = |off: i32| i8::try_from(off).ok();
     Some(match (a.insn, b.insn) {
+        (
+            Lh {
+                rd,
+                rs1,
+                offset: o1,
+            },
+            Lh {
+                rd: rd2,
+                rs1: rs2,
+                offset: o2,
+            },
+        ) => LhLh {
+            rd1: rd,
+            rs1,
+            rd2,
+            rs2,
+            off1: small(o1)?,
+            off2: small(o2)?,
+        },
+        (
+            Lw {
+                rd,
+                rs1,
+                offset: o1,
+            },
+            Lw {
+                rd: rd2,
+                rs1: rs2,
+                offset: o2,
+            },
+        ) => LwLw {
+            rd1: rd,
+            rs1,
+            rd2,
+            rs2,
+            off1: small(o1)?,
+            off2: small(o2)?,
+        },
         (
             Addi { rd, rs1, imm: i1 },
             Addi {

@@ -345,6 +345,24 @@ pub enum Insn {
     LuiAddi { rd: Reg, imm2: i16, imm: u32 },
     /// `auipc rd, imm; addi rd, rd, imm2` (a pc-relative address).
     AuipcAddi { rd: Reg, imm2: i16, imm: u32 },
+    /// `lh rd1, off1(rs1); lh rd2, off2(rs2)` (two operands fetched; offsets that fit 8 bits).
+    LhLh {
+        rd1: Reg,
+        rs1: Reg,
+        rd2: Reg,
+        rs2: Reg,
+        off1: i8,
+        off2: i8,
+    },
+    /// `lw rd1, off1(rs1); lw rd2, off2(rs2)` (offsets that fit 8 bits).
+    LwLw {
+        rd1: Reg,
+        rs1: Reg,
+        rd2: Reg,
+        rs2: Reg,
+        off1: i8,
+        off2: i8,
+    },
     /// `lw rd, off(rs1); beq rd, b2, target` (a load and a test of it).
     LwBeq {
         rd: Reg,
@@ -394,6 +412,8 @@ macro_rules! fused_pairs {
             | $crate::isa::Insn::SrliBge { .. }
             | $crate::isa::Insn::LuiAddi { .. }
             | $crate::isa::Insn::AuipcAddi { .. }
+            | $crate::isa::Insn::LhLh { .. }
+            | $crate::isa::Insn::LwLw { .. }
             | $crate::isa::Insn::LwBeq { .. }
             | $crate::isa::Insn::LwBne { .. }
             | $crate::isa::Insn::LhBeq { .. }
@@ -570,6 +590,7 @@ impl Insn {
             | LuiAddi { .. }
             | AuipcAddi { .. } => InsnClass::Alu,
             MulAdd { .. } => InsnClass::Mul,
+            LhLh { .. } | LwLw { .. } => InsnClass::Load,
             LwBeq { .. } | LwBne { .. } | LhBeq { .. } | LhBne { .. } => InsnClass::Load,
         }
     }

@@ -355,7 +355,7 @@ fn pairs_that_would_change_what_is_seen_are_not_fused() {
                 offset: 4,
             },
         ],
-        // The second may fault: not fused.
+        // Load pairs only with offsets that fit the fused form.
         [
             Lh {
                 rd: A1,
@@ -365,7 +365,7 @@ fn pairs_that_would_change_what_is_seen_are_not_fused() {
             Lh {
                 rd: A2,
                 rs1: S0,
-                offset: 2,
+                offset: 200,
             },
         ],
         // The first leaves the block when taken.
@@ -393,4 +393,80 @@ fn pairs_that_would_change_what_is_seen_are_not_fused() {
     ] {
         assert_eq!(fused_kinds(&pair), vec![], "{pair:?}");
     }
+}
+
+#[test]
+fn fused_load_pairs_match_unfused_ones() {
+    use Insn::*;
+    // A pointer chase (the second load's address is the first's result) and two halfwords.
+    let program = [
+        Lui { rd: S0, imm: DATA },
+        addi(S0, S0, 0), // LuiAddi
+        Lw {
+            rd: A1,
+            rs1: S0,
+            offset: 0,
+        },
+        Lw {
+            rd: A2,
+            rs1: A1,
+            offset: 0,
+        }, // LwLw, dependent
+        Lh {
+            rd: A3,
+            rs1: S0,
+            offset: 8,
+        },
+        Lh {
+            rd: A4,
+            rs1: S0,
+            offset: -2,
+        }, // LhLh
+        Ebreak,
+    ];
+    let kinds = fused_kinds(&program);
+    assert!(
+        kinds.iter().any(|k| matches!(k, Insn::LwLw { .. })),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.iter().any(|k| matches!(k, Insn::LhLh { .. })),
+        "{kinds:?}"
+    );
+    let data = [DATA + 12, 0, 0xffff_8001, 0x1234_5678, 0];
+    let out = assert_fusion_invisible(&program, &data);
+    assert_eq!(out.regs[A2.idx()], 0x1234_5678);
+    assert_eq!(out.regs[A3.idx()], 0xffff_8001);
+}
+
+#[test]
+fn a_fault_in_the_second_load_of_a_pair_stops_there_with_the_first_retired() {
+    use Insn::*;
+    let program = [
+        Lui { rd: S0, imm: DATA },
+        addi(S0, S0, 0), // LuiAddi
+        Lui {
+            rd: S1,
+            imm: 0x1000,
+        },
+        Lh {
+            rd: A1,
+            rs1: S0,
+            offset: 4,
+        },
+        Lh {
+            rd: A2,
+            rs1: S1,
+            offset: 0,
+        }, // LhLh: the second faults
+        Ebreak,
+    ];
+    assert!(fused_kinds(&program)
+        .iter()
+        .any(|k| matches!(k, Insn::LhLh { .. })));
+    let out = assert_fusion_invisible(&program, &[0, 0x7777]);
+    assert!(matches!(out.stop, Stop::Exception(_)), "{:?}", out.stop);
+    assert_eq!(out.pc, RAM_BASE + 4 * 4, "at the second load");
+    assert_eq!(out.instret, 4);
+    assert_eq!(out.regs[A1.idx()], 0x7777, "the first load retired");
 }

@@ -303,7 +303,9 @@ impl Core {
                                 }
                                 Err(e) => {
                                     let i = len - 1 - rest.len();
-                                    pc = start.wrapping_add(c.offset as u32);
+                                    // The faulting instruction's slot, not `c`'s: in a fused
+                                    // load pair (functional runs) it is the second's.
+                                    pc = start.wrapping_add(insns[i].offset as u32);
                                     hart.instret += i as u64;
                                     for done in &insns[..i] {
                                         mix[done.class as usize] += 1;
