@@ -20,6 +20,7 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 
+use crate::hart::fuse;
 use crate::hart::trap::Exception;
 use crate::isa::{Insn, InsnClass};
 use crate::mem::access::{CachedInsn, Memory};
@@ -79,6 +80,9 @@ pub enum Fetched {
 pub struct BlockCache {
     /// Every block's instructions, back to back.
     arena: Vec<CachedInsn>,
+    /// The blocks' fused forms for the functional loop, slot for slot beside `arena`
+    /// ([`fuse`]).
+    fast: Vec<CachedInsn>,
     /// Per arena slot: runs of its block that left after this instruction (see the module
     /// comment). The instruction mix is derived from these when a block is dropped or the mix
     /// is read.
@@ -106,6 +110,7 @@ impl BlockCache {
     pub fn new() -> Self {
         BlockCache {
             arena: Vec::new(),
+            fast: Vec::new(),
             exits: Vec::new(),
             garbage: 0,
             infos: Vec::new(),
@@ -124,6 +129,12 @@ impl BlockCache {
     #[inline(always)]
     pub fn insns(&self, slot: BlockSlot) -> &[CachedInsn] {
         &self.arena[slot.start as usize..(slot.start + slot.len) as usize]
+    }
+
+    /// The fused form of the block in `slot` (as many slots as [`BlockCache::insns`]).
+    #[inline(always)]
+    pub fn fused_insns(&self, slot: BlockSlot) -> &[CachedInsn] {
+        &self.fast[slot.start as usize..(slot.start + slot.len) as usize]
     }
 
     /// Counts one run of the block in `slot` that retired its first `done` instructions and
@@ -205,6 +216,7 @@ impl BlockCache {
             id,
         };
         self.exits.resize(self.arena.len(), Cell::new(0));
+        fuse::fuse_block(&self.arena[start..], &mut self.fast);
         let info = BlockInfo {
             slot,
             frame,
@@ -263,6 +275,7 @@ impl BlockCache {
             self.drop_frame(frame);
         }
         self.arena.clear();
+        self.fast.clear();
         self.exits.clear();
         self.garbage = 0;
     }

@@ -57,6 +57,26 @@ impl Hart {
         observer: &mut O,
         insn_no: u64,
     ) -> Result<Option<u32>, Exception> {
+        self.execute_in_block::<O, TLBS, CACHES>(c, &mut [].iter(), base, mem, observer, insn_no)
+    }
+
+    /// [`Hart::execute`], where `c` may also be a fused pair (hart/fuse.rs), which only the
+    /// functional loop's fused blocks hold: `rest` iterates over the block's remaining slots,
+    /// and a pair consumes the slot of its second instruction from it, before the second runs
+    /// if it can fault (a fault is then the instruction's whose slot was taken last). The pairs are arms of the one
+    /// `match` here because a dispatch of their own, in front of this one, was not merged into
+    /// it by the compiler: every instruction paid two indirect jumps.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn execute_in_block<O: Observer, const TLBS: bool, const CACHES: bool>(
+        &mut self,
+        c: &CachedInsn,
+        rest: &mut std::slice::Iter<'_, CachedInsn>,
+        base: u32,
+        mem: &mut Memory,
+        observer: &mut O,
+        insn_no: u64,
+    ) -> Result<Option<u32>, Exception> {
         let insn = &c.insn;
         macro_rules! pc {
             () => {
@@ -109,6 +129,16 @@ impl Hart {
                 // its block.
                 if $cond && $offset != c.len as i32 {
                     next = Some(pc!().wrapping_add($offset as u32));
+                }
+            };
+        }
+        // The branch of a fused pair, after its first instruction (hart/fuse.rs): fusion
+        // leaves out branches to the next instruction, so a taken one always leaves.
+        macro_rules! fused_branch {
+            ($cond:expr, $target:expr) => {
+                rest.next();
+                if $cond {
+                    next = Some(pc!().wrapping_add($target as i32 as u32));
                 }
             };
         }
@@ -349,6 +379,191 @@ impl Hart {
                 next = Some(self.privileged_insn(*insn, c.raw, fallthrough!(), mem)?)
             }
             Insn::Illegal { .. } => return Err(Exception::IllegalInsn(c.raw)),
+
+            // Fused pairs (hart/fuse.rs): the first instruction, then the second, whose slot is
+            // consumed (it always exists: a pair is fused only within its block). A branch's
+            // target is relative to the first instruction's pc.
+            Insn::AddiAddi {
+                rd1,
+                rd2,
+                imm1,
+                imm2,
+            } => {
+                set!(rd1, x!(rd1).wrapping_add(imm1 as i32 as u32));
+                set!(rd2, x!(rd2).wrapping_add(imm2 as i32 as u32));
+                rest.next();
+            }
+            Insn::AddiBne {
+                rd,
+                b1,
+                b2,
+                imm,
+                target,
+            } => {
+                set!(rd, x!(rd).wrapping_add(imm as i32 as u32));
+                fused_branch!(x!(b1) != x!(b2), target);
+            }
+            Insn::MulAdd {
+                rd1,
+                a1,
+                a2,
+                rd2,
+                b1,
+                b2,
+            } => {
+                set!(rd1, x!(a1).wrapping_mul(x!(a2)));
+                set!(rd2, x!(b1).wrapping_add(x!(b2)));
+                rest.next();
+            }
+            Insn::SlliSrli {
+                rd1,
+                rs1,
+                sh1,
+                rd2,
+                rs2,
+                sh2,
+            } => {
+                set!(rd1, x!(rs1) << (sh1 & 31));
+                set!(rd2, x!(rs2) >> (sh2 & 31));
+                rest.next();
+            }
+            Insn::SlliAdd {
+                rd1,
+                rs1,
+                sh,
+                rd2,
+                b1,
+                b2,
+            } => {
+                set!(rd1, x!(rs1) << (sh & 31));
+                set!(rd2, x!(b1).wrapping_add(x!(b2)));
+                rest.next();
+            }
+            Insn::SlliSlli {
+                rd1,
+                rs1,
+                sh1,
+                rd2,
+                rs2,
+                sh2,
+            } => {
+                set!(rd1, x!(rs1) << (sh1 & 31));
+                set!(rd2, x!(rs2) << (sh2 & 31));
+                rest.next();
+            }
+            Insn::AddiSlli {
+                rd1,
+                rs1,
+                imm,
+                rd2,
+                rs2,
+                sh,
+            } => {
+                set!(rd1, x!(rs1).wrapping_add(imm as i32 as u32));
+                set!(rd2, x!(rs2) << (sh & 31));
+                rest.next();
+            }
+            Insn::SraiXor {
+                rd1,
+                rs1,
+                sh,
+                rd2,
+                b1,
+                b2,
+            } => {
+                set!(rd1, ((x!(rs1) as i32) >> (sh & 31)) as u32);
+                set!(rd2, x!(b1) ^ x!(b2));
+                rest.next();
+            }
+            Insn::SrliBge {
+                rd,
+                rs,
+                sh,
+                b1,
+                b2,
+                target,
+            } => {
+                set!(rd, x!(rs) >> (sh & 31));
+                fused_branch!((x!(b1) as i32) >= (x!(b2) as i32), target);
+            }
+            Insn::LuiAddi { rd, imm2, imm } => {
+                set!(rd, imm.wrapping_add(imm2 as i32 as u32));
+                rest.next();
+            }
+            Insn::AuipcAddi { rd, imm2, imm } => {
+                set!(rd, pc!().wrapping_add(imm).wrapping_add(imm2 as i32 as u32));
+                rest.next();
+            }
+            // The second load runs after its slot was consumed: its fault is its own, with the
+            // first retired.
+            Insn::LhLh {
+                rd1,
+                rs1,
+                rd2,
+                rs2,
+                off1,
+                off2,
+            } => {
+                load!(rd1, rs1, off1 as i32, 2, |b| i16::from_le_bytes(b) as i32
+                    as u32);
+                rest.next();
+                load!(rd2, rs2, off2 as i32, 2, |b| i16::from_le_bytes(b) as i32
+                    as u32);
+            }
+            Insn::LwLw {
+                rd1,
+                rs1,
+                rd2,
+                rs2,
+                off1,
+                off2,
+            } => {
+                load!(rd1, rs1, off1 as i32, 4, u32::from_le_bytes);
+                rest.next();
+                load!(rd2, rs2, off2 as i32, 4, u32::from_le_bytes);
+            }
+            Insn::LwBeq {
+                rd,
+                rs1,
+                b2,
+                off,
+                target,
+            } => {
+                load!(rd, rs1, off as i32, 4, u32::from_le_bytes);
+                fused_branch!(x!(rd) == x!(b2), target);
+            }
+            Insn::LwBne {
+                rd,
+                rs1,
+                b2,
+                off,
+                target,
+            } => {
+                load!(rd, rs1, off as i32, 4, u32::from_le_bytes);
+                fused_branch!(x!(rd) != x!(b2), target);
+            }
+            Insn::LhBeq {
+                rd,
+                rs1,
+                b2,
+                off,
+                target,
+            } => {
+                load!(rd, rs1, off as i32, 2, |b| i16::from_le_bytes(b) as i32
+                    as u32);
+                fused_branch!(x!(rd) == x!(b2), target);
+            }
+            Insn::LhBne {
+                rd,
+                rs1,
+                b2,
+                off,
+                target,
+            } => {
+                load!(rd, rs1, off as i32, 2, |b| i16::from_le_bytes(b) as i32
+                    as u32);
+                fused_branch!(x!(rd) != x!(b2), target);
+            }
         }
         Ok(next)
     }

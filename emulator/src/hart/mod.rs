@@ -3,6 +3,7 @@
 pub mod blocks;
 pub mod csr;
 mod execute;
+pub mod fuse;
 pub mod privileged;
 pub mod trap;
 

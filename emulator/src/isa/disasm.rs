@@ -301,6 +301,7 @@ fn disasm_insn(insn: &Insn, pc: u32, spec: PrivSpec) -> String {
         SfenceVma { rs1, rs2 } => format!("sfence.vma\t{},{}", r(rs1), r(rs2)),
         Illegal { raw } if raw & 3 == 3 => disasm_illegal32(raw),
         Illegal { raw } => format!(".2byte\t0x{raw:x}"),
+        super::insn::fused_pairs!() => format!("<fused {insn:?}>"),
     }
 }
 

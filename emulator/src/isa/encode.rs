@@ -219,5 +219,6 @@ pub fn encode(insn: &Insn) -> u32 {
         Wfi => 0x1050_0073,
         SfenceVma { rs1, rs2 } => r_type(0x09, rs2, rs1, 0, Z, 0x73),
         Illegal { raw } => raw,
+        super::insn::fused_pairs!() => panic!("a fused pair has no encoding: {insn:?}"),
     }
 }

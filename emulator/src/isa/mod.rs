@@ -17,4 +17,5 @@ pub use csr_names::{csr_name, PrivSpec};
 pub use decode::decode;
 pub use disasm::{disasm, disasm_with};
 pub use encode::encode;
+pub(crate) use insn::fused_pairs;
 pub use insn::{AqRl, Decoded, Insn, InsnClass, Reg};

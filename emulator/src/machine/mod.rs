@@ -36,6 +36,8 @@ use crate::trace::{
 };
 
 pub mod bare;
+#[cfg(test)]
+mod fuse_tests;
 mod htif;
 mod interp;
 

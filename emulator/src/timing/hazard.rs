@@ -86,6 +86,8 @@ impl RegUse {
             Fence { .. } | Ecall | Ebreak | FenceI | Mret | Sret | Wfi | Illegal { .. } => {
                 (Reg::ZERO, 0, false)
             }
+            // The pipeline model sees only the original instructions (hart/fuse.rs).
+            crate::isa::fused_pairs!() => unreachable!("a fused pair in the pipeline model"),
         };
         RegUse {
             rd: rd.idx() as u8,

@@ -82,6 +82,7 @@ pub fn variant_index(insn: &Insn) -> usize {
         Wfi => 68,
         SfenceVma { .. } => 69,
         Illegal { .. } => 70,
+        crate::isa::insn::fused_pairs!() => unreachable!("the decoder makes no fused pair"),
     }
 }
 
