@@ -63,9 +63,10 @@ impl Hart {
     /// [`Hart::execute`], where `c` may also be a fused pair (hart/fuse.rs), which only the
     /// functional loop's fused blocks hold: `rest` iterates over the block's remaining slots,
     /// and a pair consumes the slot of its second instruction from it, before the second runs
-    /// if it can fault (a fault is then the instruction's whose slot was taken last). The pairs are arms of the one
-    /// `match` here because a dispatch of their own, in front of this one, was not merged into
-    /// it by the compiler: every instruction paid two indirect jumps.
+    /// if it can fault (a fault is then the instruction's whose slot was taken last). The
+    /// pairs are arms of the one `match` here because a dispatch of their own, in front of
+    /// this one, was not merged into it by the compiler: every instruction paid two indirect
+    /// jumps.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn execute_in_block<O: Observer, const TLBS: bool, const CACHES: bool>(

@@ -863,9 +863,6 @@ impl Memory {
     /// fetch, then hits.
     #[inline(always)]
     fn fetch_tlb(&mut self) -> TlbOutcome {
-        // Fetches reported otherwise than as plain ones end what a fetch run can continue
-        // (the plain path sets this again after its call).
-        self.trace.next_plain_pc = 0;
         let tlb = self.trace.itlb;
         if tlb != TlbOutcome::None {
             // The rest of the block is on the I-TLB's most recent page: hits.
@@ -886,6 +883,8 @@ impl Memory {
         cache: Option<(AccessOutcome, CacheJourney)>,
         page_fault: Option<PageFaultKind>,
     ) -> Access {
+        // A fetch reported as an `Access` ends what a fetch run can continue.
+        self.trace.next_plain_pc = 0;
         let tlb = self.fetch_tlb();
         Access {
             seq: self.next_seq(),
