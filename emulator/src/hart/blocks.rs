@@ -29,6 +29,10 @@ use crate::mmu::pagemap::{entry_frame, entry_ram_offset};
 
 /// Longest block, in instructions.
 const MAX_BLOCK_INSNS: usize = 64;
+const _: () = assert!(
+    MAX_BLOCK_INSNS <= 64,
+    "instruction lengths are a u64 bit set"
+);
 /// Entries of the direct-mapped pc → block table (power of two).
 const LOOKUP_ENTRIES: usize = 1 << 14;
 /// A lookup tag no pc can have (pcs are even).
@@ -65,6 +69,8 @@ struct BlockInfo {
     slot: BlockSlot,
     frame: Frame,
     live: bool,
+    /// Bit `k` set if the block's instruction `k` is 4 bytes long (else 2).
+    four_byte: u64,
 }
 
 /// What [`BlockCache::block_at`] found at a pc.
@@ -129,6 +135,13 @@ impl BlockCache {
     #[inline(always)]
     pub fn insns(&self, slot: BlockSlot) -> &[CachedInsn] {
         &self.arena[slot.start as usize..(slot.start + slot.len) as usize]
+    }
+
+    /// The lengths of the block in `slot`'s instructions: bit `k` is set if instruction `k`
+    /// is 4 bytes long, clear if it is 2 (blocks hold at most 64 instructions).
+    #[inline(always)]
+    pub fn four_byte_mask(&self, slot: BlockSlot) -> u64 {
+        self.infos.get(slot.id as usize).map_or(0, |i| i.four_byte)
     }
 
     /// The fused form of the block in `slot` (as many slots as [`BlockCache::insns`]).
@@ -217,10 +230,15 @@ impl BlockCache {
         };
         self.exits.resize(self.arena.len(), Cell::new(0));
         fuse::fuse_block(&self.arena[start..], &mut self.fast);
+        let four_byte = self.arena[start..]
+            .iter()
+            .enumerate()
+            .fold(0u64, |m, (k, c)| m | u64::from(c.len == 4) << k);
         let info = BlockInfo {
             slot,
             frame,
             live: true,
+            four_byte,
         };
         match self.infos.get_mut(id as usize) {
             Some(old) => *old = info,

@@ -255,19 +255,44 @@ impl Core {
                     } else {
                         0
                     };
+                    // Which instructions are 4 bytes long, for a block run's record.
+                    let four_byte = if O::BLOCK_RUNS && CACHES {
+                        blocks.four_byte_mask(slot)
+                    } else {
+                        0
+                    };
+                    // Traced runs count the position (each access and retirement needs it);
+                    // the others derive it from `rest` where needed.
+                    let mut traced_i = usize::MAX;
                     let done = 'block: {
                         while let Some(c) = rest.next() {
-                            let i = len - 1 - rest.len();
+                            let i = if O::ENABLED {
+                                traced_i = traced_i.wrapping_add(1);
+                                traced_i
+                            } else {
+                                len - 1 - rest.len()
+                            };
                             let insn_no = hart.instret + i as u64;
                             if O::ENABLED {
                                 let ipc = start.wrapping_add(c.offset as u32);
-                                let off = model.then_some(block_off + c.offset as usize);
-                                let at = TraceAt {
+                                let at = |mem: &Memory| TraceAt {
                                     pc: ipc,
                                     insn: insn_no,
                                     cycle: run_cycles + mem.stall_cycle_total() + i as u64,
                                 };
-                                mem.fetch_traced(ipc, off, c.len as u32, at, observer);
+                                if O::BLOCK_RUNS && CACHES {
+                                    // The open block run's next fetch costs the L1I's
+                                    // shortcut and a count; the others are reported.
+                                    let off = block_off + c.offset as usize;
+                                    if !mem.fetch_in_open_block_run(off, c.len, observer) {
+                                        let (lens, at) = (four_byte >> i, at(mem));
+                                        mem.fetch_in_block_run(ipc, off, c.len, lens, at, observer);
+                                    }
+                                } else {
+                                    let off = model.then_some(block_off + c.offset as usize);
+                                    let at = at(mem);
+                                    mem.fetch_traced(ipc, off, c.len as u32, at, observer);
+                                }
                             } else if CACHES {
                                 mem.fetch_line(block_off + c.offset as usize, c.len as u32);
                             }
@@ -306,6 +331,10 @@ impl Core {
                                     // The faulting instruction's slot, not `c`'s: in a fused
                                     // load pair (functional runs) it is the second's.
                                     pc = start.wrapping_add(insns[i].offset as u32);
+                                    if O::BLOCK_RUNS {
+                                        // The faulting instruction was fetched.
+                                        observer.end_block_run(hart.instret + i as u64 + 1);
+                                    }
                                     hart.instret += i as u64;
                                     for done in &insns[..i] {
                                         mix[done.class as usize] += 1;
@@ -328,6 +357,9 @@ impl Core {
                         }
                         len
                     };
+                    if O::BLOCK_RUNS {
+                        observer.end_block_run(hart.instret + done as u64);
+                    }
                     hart.instret += done as u64;
                     blocks.count_exit(slot, done);
                     if let Some(p) = hart.pipeline.as_deref_mut() {

@@ -305,6 +305,12 @@ impl Hierarchy {
             .cycles
     }
 
+    /// The latency of an L1 hit by an access of `kind` (a fetch: the L1I's).
+    #[inline(always)]
+    pub fn l1_hit_cycles(&self, kind: AccessKind) -> u64 {
+        self.l1_latency[(kind != AccessKind::Fetch) as usize]
+    }
+
     /// The MRU shortcut alone: if the access repeats its L1 set's most recent line (and a write
     /// finds it already dirty), it changes no state but the L1's hit count and is a plain L1
     /// hit: its cycles. `None` if the full lookup is needed. (The traced paths use it to report

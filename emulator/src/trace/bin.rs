@@ -20,10 +20,11 @@
 //! | 8 | client request | 1 request (0 trace on 1 trace off 2 mark 3 snapshot), 8 insn u64, 16 cycle u64, 24 pc, 28 label length, 29.. label (UTF-8, cut at 35 bytes) |
 //! | 9 | interrupted | 8 insn u64 |
 //! | 10 | fetch run: up to 16 consecutive plain fetches (an L1 hit on the instruction's page) | see [`crate::trace::fetch_run`] |
+//! | 11 | block run: the plain fetches of one run through a decoded block | see [`crate::trace::block_run`] |
 //!
-//! A fetch run's record stands where its first fetch happened, before the records made between
-//! its fetches; [`BinReader`] puts each fetch back in its place (by instruction number), so a
-//! reader sees exactly the events of the live run, in order.
+//! A fetch run's or block run's record stands where its first fetch happened, before the
+//! records made between its fetches; [`BinReader`] puts each fetch back in its place (by
+//! instruction number), so a reader sees exactly the events of the live run, in order.
 //!
 //! A faulting access carries no data (it had no effect), so its `tval` shares the data field;
 //! eviction and writeback counts saturate at 15 per level and cycles at `u32::MAX`.
@@ -32,6 +33,7 @@ use crate::hart::trap::Exception;
 use crate::mem::hierarchy::{CacheJourney, Level, LevelVisit};
 use crate::os::layout::Region;
 use crate::os::signal::Signal;
+use crate::trace::block_run::{BlockRunFetches, TAG_BLOCK_RUN};
 use crate::trace::event::{
     Access, AccessKind, ClientEvent, ClientRequest, Event, PageEvent, PageEventKind, PageFaultKind,
     ProcessEvent, RegWrite, Retire, TlbOutcome,
@@ -41,7 +43,7 @@ use crate::trace::fetch_run::{RunFetches, TAG_FETCH_RUN};
 /// The header's first bytes.
 pub const BIN_MAGIC: [u8; 8] = *b"RVSCBIN\0";
 /// The version of the record layout.
-pub const BIN_VERSION: u16 = 2;
+pub const BIN_VERSION: u16 = 3;
 /// Bytes per record.
 pub const RECORD_SIZE: usize = 64;
 /// Little-endian 64-bit words per record.
@@ -518,17 +520,40 @@ pub fn decode(r: &[u8; RECORD_SIZE]) -> Result<Event, String> {
                 request,
             })
         }
-        TAG_FETCH_RUN => {
-            return Err("a fetch run holds several events (read it with BinReader)".into())
+        TAG_FETCH_RUN | TAG_BLOCK_RUN => {
+            return Err("a fetch or block run holds several events (read it with BinReader)".into())
         }
         t => return Err(format!("unknown record tag {t}")),
     })
 }
 
-/// What a record holds: one event, or a fetch run's.
+/// What a record holds: one event, or a fetch run's or block run's.
 enum Record {
     Event(Event),
-    Run(RunFetches),
+    Run(Run),
+}
+
+/// A run of fetches being given back.
+enum Run {
+    Fetches(RunFetches),
+    Block(BlockRunFetches),
+}
+
+impl Run {
+    fn next_insn(&self) -> Option<u64> {
+        match self {
+            Run::Fetches(r) => r.next_insn(),
+            Run::Block(r) => r.next_insn(),
+        }
+    }
+
+    /// The next fetch; `last` is the access given just before it: `(seq, cycle + cycles)`.
+    fn take(&mut self, last: Option<(u64, u64)>) -> Access {
+        match self {
+            Run::Fetches(r) => r.take(last.map(|l| l.0)),
+            Run::Block(r) => r.take(last),
+        }
+    }
 }
 
 /// Reads a bin trace: its header JSON, then events one by one, a fetch run's fetches each in
@@ -538,13 +563,13 @@ pub struct BinReader<R: std::io::Read> {
     offset: u64,
     /// The header's JSON object.
     pub header: serde_json::Value,
-    /// The fetch run whose fetches are being given back.
-    run: Option<RunFetches>,
+    /// The fetch run or block run whose fetches are being given back.
+    run: Option<Run>,
     /// The record read after the run's record, held until the run's fetches before it are
     /// given (`None` inside: the end of the trace).
     ahead: Option<Result<Option<Record>, (u64, String)>>,
-    /// The seq of the last access given.
-    last_seq: Option<u64>,
+    /// The last access given: its seq, and its cycle plus its cycles.
+    last: Option<(u64, u64)>,
 }
 
 impl<R: std::io::Read> BinReader<R> {
@@ -566,14 +591,14 @@ impl<R: std::io::Read> BinReader<R> {
             header,
             run: None,
             ahead: None,
-            last_seq: None,
+            last: None,
         })
     }
 
     /// The next event, `None` at the end. The error is `(byte offset, what is wrong)`.
     pub fn next_event(&mut self) -> Result<Option<Event>, (u64, String)> {
         loop {
-            if let Some(insn) = self.run.as_ref().and_then(RunFetches::next_insn) {
+            if let Some(insn) = self.run.as_ref().and_then(Run::next_insn) {
                 if self.ahead.is_none() {
                     self.ahead = Some(self.read_record());
                 }
@@ -584,8 +609,8 @@ impl<R: std::io::Read> BinReader<R> {
                     _ => true,
                 };
                 if let (true, Some(run)) = (fetch_first, self.run.as_mut()) {
-                    let a = run.take(self.last_seq);
-                    self.last_seq = Some(a.seq);
+                    let a = run.take(self.last);
+                    self.last = Some((a.seq, a.cycle.wrapping_add(a.cycles)));
                     return Ok(Some(Event::Access(a)));
                 }
             }
@@ -598,7 +623,7 @@ impl<R: std::io::Read> BinReader<R> {
                 Some(Record::Run(run)) => self.run = Some(run),
                 Some(Record::Event(e)) => {
                     if let Event::Access(a) = &e {
-                        self.last_seq = Some(a.seq);
+                        self.last = Some((a.seq, a.cycle.wrapping_add(a.cycles)));
                     }
                     return Ok(Some(e));
                 }
@@ -618,10 +643,10 @@ impl<R: std::io::Read> BinReader<R> {
             return Err((at, format!("truncated record ({n} of {RECORD_SIZE} bytes)")));
         }
         self.offset += RECORD_SIZE as u64;
-        let record = if r[0] == TAG_FETCH_RUN {
-            RunFetches::decode(&r).map(Record::Run)
-        } else {
-            decode(&r).map(Record::Event)
+        let record = match r[0] {
+            TAG_FETCH_RUN => RunFetches::decode(&r).map(|f| Record::Run(Run::Fetches(f))),
+            TAG_BLOCK_RUN => BlockRunFetches::decode(&r).map(|b| Record::Run(Run::Block(b))),
+            _ => decode(&r).map(Record::Event),
         };
         record.map(Some).map_err(|e| (at, e))
     }

@@ -8,6 +8,7 @@
 //! same modelled accounting and also build each access's journey.
 
 pub mod bin;
+pub mod block_run;
 pub mod event;
 pub mod fetch_run;
 pub mod filter;
@@ -59,6 +60,46 @@ pub trait Observer {
     fn continue_fetch_run(&mut self, fetch: &fetch_run::NextFetch) -> bool {
         let _ = fetch;
         false
+    }
+
+    /// True if the observer gathers *block runs* ([`block_run`]): the interpreter then reports
+    /// a block run's plain fetches through [`Observer::open_block_run`], its later ones by
+    /// [`Observer::in_block_run`] alone, and its end through [`Observer::end_block_run`].
+    const BLOCK_RUNS: bool = false;
+
+    /// True while a block run opened by [`Observer::open_block_run`] is open: the next plain
+    /// fetch of the same block run (the next instruction, an L1 hit, the I-TLB's most
+    /// recent page) is then the run's without being reported at all. The observer closes the
+    /// run itself when any event other than a plain data access ([`Observer::on_plain_data`])
+    /// comes, and is told when the block run ends ([`Observer::end_block_run`]).
+    #[inline(always)]
+    fn in_block_run(&self) -> bool {
+        false
+    }
+
+    /// A plain fetch in a block run, while [`Observer::in_block_run`] is false: the observer
+    /// may open a block run with it. Bit `k` of `four_byte` is set if the block run's `k`-th
+    /// instruction from this one is 4 bytes long (else 2; bits past the block's end are
+    /// clear). By default it is an ordinary plain fetch.
+    #[inline(always)]
+    fn open_block_run(&mut self, fetch: &fetch_run::PlainFetch, four_byte: u64) {
+        let _ = four_byte;
+        self.on_plain_fetch(fetch);
+    }
+
+    /// The block run ends: its fetches were those of the instructions before `next_insn`.
+    #[inline(always)]
+    fn end_block_run(&mut self, next_insn: u64) {
+        let _ = next_insn;
+    }
+
+    /// A data access that made no page-table walk and resolved no page fault (a load or store
+    /// inside one page, on the D-TLB's most recent page or with no D-TLB): the hart's memory
+    /// stall grew by its `cycles` less one and by nothing else, so it may sit inside a block
+    /// run. By default it is an ordinary access.
+    #[inline(always)]
+    fn on_plain_data(&mut self, access: &Access) {
+        self.on_access(access);
     }
 
     /// False if this observer has no use for [`Event::Retire`] events now: the interpreter

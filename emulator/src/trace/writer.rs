@@ -35,6 +35,7 @@ use crate::hart::trap::Exception;
 use crate::isa::{self, Decoded};
 use crate::mem::hierarchy::{Level, LevelVisit};
 use crate::trace::bin;
+use crate::trace::block_run;
 use crate::trace::event::{
     Access, AccessKind, ClientEvent, Event, PageEvent, PageEventKind, PageFaultKind, ProcessEvent,
     Retire, TlbOutcome,
@@ -114,6 +115,9 @@ pub struct Tracer<W: Write> {
     /// `bin`: the open fetch run and the offset in `bin` of the record reserved for it
     /// ([`fetch_run`]: the records made between its fetches follow it).
     run: Option<(usize, FetchRun)>,
+    /// `bin`: the open block run ([`block_run`]): the offset in `bin` of its record and its
+    /// first fetch's instruction number.
+    block_run: Option<(usize, u64)>,
     /// `bin`: the seq of the last access recorded, and the instruction number of the last
     /// record (`u64::MAX` for one without): what a fetch must follow to extend the run.
     last_seq: u64,
@@ -157,6 +161,7 @@ impl<W: Write> Tracer<W> {
             bin_len: 0,
             bin_all: false,
             run: None,
+            block_run: None,
             last_seq: u64::MAX,
             last_insn: u64::MAX,
             retires: match format {
@@ -172,6 +177,10 @@ impl<W: Write> Tracer<W> {
 
     /// Flushes the trace; returns the first write error, if any.
     pub fn finish(mut self) -> io::Result<()> {
+        // The interpreter ends every block run it opens; were one open still, its count would
+        // be what the trace shows of it.
+        debug_assert!(self.block_run.is_none(), "a block run left open");
+        self.close_block_run(self.last_insn.wrapping_add(1));
         self.flush_bin();
         if let Some(e) = self.error.take() {
             return Err(e);
@@ -224,16 +233,35 @@ impl<W: Write> Tracer<W> {
         self.flush_line();
     }
 
-    /// Writes the pending bin records out (closing the open fetch run).
+    /// Writes the pending bin records out (closing the open fetch run). An open block run's
+    /// record is not complete yet: it and the records after it move to the chunk's start and
+    /// stay (a block run holds at most a block's instructions: if they fill the chunk, the
+    /// chunk grows).
     #[inline(never)]
     fn flush_bin(&mut self) {
         self.close_run();
-        if self.error.is_none() && self.bin_len > 0 {
-            if let Err(e) = self.out.write_all(&self.bin[..self.bin_len]) {
+        let keep_from = match &mut self.block_run {
+            Some((at, _)) if *at == 0 && self.bin_len == self.bin.len() => {
+                let grown = self.bin.len() * 2;
+                self.bin.resize(grown, 0);
+                return;
+            }
+            Some((at, _)) => std::mem::replace(at, 0),
+            None => self.bin_len,
+        };
+        if self.error.is_none() && keep_from > 0 {
+            // Straight to the output: the chunk is as large as the buffered writer's buffer,
+            // so copying it there first would gain nothing.
+            let written = self
+                .out
+                .flush()
+                .and_then(|()| self.out.get_mut().write_all(&self.bin[..keep_from]));
+            if let Err(e) = written {
                 self.error = Some(e);
             }
         }
-        self.bin_len = 0;
+        self.bin.copy_within(keep_from..self.bin_len, 0);
+        self.bin_len -= keep_from;
     }
 
     /// Writes the line buffer out (once an error happened, nothing more is written).
@@ -295,7 +323,7 @@ impl<W: Write> Tracer<W> {
     /// The offset of a new record's bytes in `bin` (writing the chunk out first if it is full).
     #[inline(always)]
     fn reserve_bin(&mut self) -> usize {
-        if self.bin_len == BIN_CHUNK {
+        if self.bin_len == self.bin.len() {
             self.flush_bin();
         }
         let at = self.bin_len;
@@ -321,6 +349,7 @@ impl<W: Write> Tracer<W> {
     /// Closes the open fetch run and opens one with `a`, its record reserved here.
     #[inline(never)]
     fn open_run(&mut self, a: &PlainFetch) {
+        self.close_block_run(a.insn);
         self.close_run();
         let at = self.reserve_bin();
         self.run = Some((at, FetchRun::open(a)));
@@ -333,6 +362,32 @@ impl<W: Write> Tracer<W> {
                 r.copy_from_slice(&run.record());
             }
         }
+    }
+
+    /// Closes the open block run, if any: its fetches were those of the instructions before
+    /// `next_insn`.
+    #[inline(always)]
+    fn close_block_run(&mut self, next_insn: u64) {
+        if let Some((at, first)) = self.block_run.take() {
+            let count = u32::try_from(next_insn.wrapping_sub(first)).unwrap_or(u32::MAX);
+            if let Some(r) = self.bin.get_mut(at..at + bin::RECORD_SIZE) {
+                block_run::set_count(r, count);
+            }
+        }
+    }
+
+    /// Opens a block run with the plain fetch `a`, its record reserved here.
+    #[inline(never)]
+    fn open_block(&mut self, a: &PlainFetch, four_byte: u64) {
+        self.close_block_run(a.insn);
+        self.close_run();
+        self.last_seq = a.seq;
+        self.last_insn = a.insn;
+        let at = self.reserve_bin();
+        if let Some(r) = self.bin.get_mut(at..at + bin::RECORD_SIZE) {
+            r.copy_from_slice(&block_run::open_record(a, four_byte));
+        }
+        self.block_run = Some((at, a.insn));
     }
 
     fn commit_event(&mut self, event: &Event) {
@@ -365,6 +420,13 @@ impl<W: Write> Observer for Tracer<W> {
     const ENABLED: bool = true;
 
     fn on_event(&mut self, event: &Event) {
+        // A block run holds only fetches and plain data accesses (a retirement does not
+        // change what its fetches are).
+        match event {
+            Event::Retire(_) => {}
+            Event::Access(a) => self.close_block_run(block_run_end(a)),
+            _ => self.close_block_run(event.insn().map_or(0, |i| i.wrapping_add(1))),
+        }
         if let Event::Client(_) = event {
             // Tracing may be switched on or off: no run spans that.
             self.close_run();
@@ -391,6 +453,7 @@ impl<W: Write> Observer for Tracer<W> {
     #[inline(always)]
     fn on_access(&mut self, access: &Access) {
         if self.bin_all {
+            self.close_block_run(block_run_end(access));
             if let Some(fetch) = PlainFetch::of(access) {
                 self.plain_fetch(&fetch);
             } else {
@@ -398,6 +461,38 @@ impl<W: Write> Observer for Tracer<W> {
                 self.last_insn = access.insn;
                 self.push_bin(bin::access_record(access));
             }
+        } else {
+            self.on_event(&Event::Access(*access));
+        }
+    }
+
+    const BLOCK_RUNS: bool = true;
+
+    #[inline(always)]
+    fn in_block_run(&self) -> bool {
+        self.block_run.is_some()
+    }
+
+    #[inline(always)]
+    fn open_block_run(&mut self, fetch: &PlainFetch, four_byte: u64) {
+        if !self.bin_all {
+            self.on_plain_fetch(fetch);
+            return;
+        }
+        self.open_block(fetch, four_byte);
+    }
+
+    #[inline(always)]
+    fn end_block_run(&mut self, next_insn: u64) {
+        self.close_block_run(next_insn);
+    }
+
+    #[inline(always)]
+    fn on_plain_data(&mut self, access: &Access) {
+        if self.bin_all {
+            self.last_seq = access.seq;
+            self.last_insn = access.insn;
+            self.push_bin(bin::access_record(access));
         } else {
             self.on_event(&Event::Access(*access));
         }
@@ -430,6 +525,12 @@ impl<W: Write> Observer for Tracer<W> {
     fn wants_retires(&self) -> bool {
         self.retires
     }
+}
+
+/// Where an open block run ends when access `a` comes that it cannot hold: before `a`'s
+/// instruction if `a` is that instruction's fetch, else after it (its fetch came first).
+fn block_run_end(a: &Access) -> u64 {
+    a.insn.wrapping_add(u64::from(a.kind != AccessKind::Fetch))
 }
 
 /// The configuration as the jsonl and bin headers give it.

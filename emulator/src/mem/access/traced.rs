@@ -333,7 +333,7 @@ impl Memory {
         observer: &mut O,
     ) -> usize {
         let off = entry_ram_offset(entry, vaddr);
-        let cache = self.cache_access_detailed(off, size as u32, kind);
+        let paddr = RAM_BASE.wrapping_add(off as u32);
         let region = entry_region_index(entry);
         if kind == CacheKind::Store {
             self.counts.stores[region] += 1;
@@ -348,19 +348,58 @@ impl Memory {
             kind: trace_kind(kind),
             size: size as u8,
             vaddr,
-            paddr: Some(RAM_BASE.wrapping_add(off as u32)),
+            paddr: Some(paddr),
             split: None,
             region: Some(Region::from_index(region)),
             tlb,
-            cache: cache.map(|(_, j)| j),
-            served_by: cache.map(|(o, _)| o.served_by),
+            cache: None,
+            served_by: None,
             page_fault: None,
             fault: None,
             data,
-            cycles: cache.map_or(0, |(o, _)| o.cycles),
+            cycles: 0,
         };
-        observer.on_access(&access);
+        // No walk and no fault: the hart's stall grew by its cycles less one, nothing else.
+        // The L1's most recent line is reported from here, its journey a constant the
+        // record is made from; the rest takes the full lookup.
+        match self
+            .caches
+            .as_deref_mut()
+            .map(|c| c.access_mru(paddr, size as u32, kind))
+        {
+            Some(Some(cycles)) => {
+                self.count_cache_cycles(kind, cycles);
+                let access = Access {
+                    cache: Some(CacheJourney::L1_HIT),
+                    served_by: Some(Level::L1),
+                    cycles,
+                    ..access
+                };
+                observer.on_plain_data(&access);
+            }
+            Some(None) => self.plain_data_lookup(access, observer),
+            None => observer.on_plain_data(&access),
+        }
         off
+    }
+
+    /// The plain data access `access` (its journey not filled in) off the L1's most recent
+    /// line: the full cache lookup, then its event.
+    #[inline(never)]
+    fn plain_data_lookup<O: Observer>(&mut self, mut access: Access, observer: &mut O) {
+        let kind = match access.kind {
+            TraceKind::Store => CacheKind::Store,
+            _ => CacheKind::Load,
+        };
+        let paddr = access.paddr.unwrap_or_default();
+        let off = paddr.wrapping_sub(RAM_BASE) as usize;
+        if let Some((out, journey)) = self.cache_access_detailed(off, u32::from(access.size), kind)
+        {
+            access.cache = Some(journey);
+            access.served_by = Some(out.served_by);
+            access.cycles = out.cycles;
+        }
+        observer.on_plain_data(&access);
     }
 
     /// The fetch models' L1I access inside `fetch_straddling`: journaled while tracing.
@@ -707,6 +746,21 @@ impl Memory {
         at: TraceAt,
         observer: &mut O,
     ) -> Result<usize, Exception> {
+        // The common entry, as `fetch_block` makes it: an executable page, the I-TLB's most
+        // recent one (a hit) or no I-TLB.
+        let entry = self.map.entry(pc);
+        if entry & EXEC != 0 {
+            let itlb = match self.tlbs.as_deref_mut() {
+                Some(t) if self.context.fetch.is_some() => {
+                    t.itlb.hit_mru(pc).then_some(TlbOutcome::Hit)
+                }
+                _ => Some(TlbOutcome::None),
+            };
+            if let Some(itlb) = itlb {
+                self.trace.itlb = itlb;
+                return Ok(entry_ram_offset(entry, pc & !(PAGE_SIZE - 1)));
+            }
+        }
         let before = self.itlb_misses();
         let result = self.fetch_block(pc);
         self.trace.itlb = Self::tlb_outcome(before, self.itlb_misses());
@@ -823,6 +877,135 @@ impl Memory {
             }
         }
         self.fetch_traced_slow(pc, off, len, at, observer);
+    }
+
+    /// [`Memory::fetch_traced`] for the `len`-byte instruction at `pc` (RAM offset `off`) in a
+    /// run through a decoded block, with an observer that gathers block runs
+    /// ([`Observer::BLOCK_RUNS`]; the caller ends the run with [`Observer::end_block_run`]);
+    /// `four_byte` tells which instructions from this one on are 4 bytes long
+    /// ([`Observer::open_block_run`]).
+    /// The open run's common fetch is [`Memory::fetch_in_open_block_run`]'s; this one opens a
+    /// run, continues it past the L1I's most recent line, or reports the fetch as an access.
+    #[inline(never)]
+    pub fn fetch_in_block_run<O: Observer>(
+        &mut self,
+        pc: u32,
+        off: usize,
+        len: u8,
+        four_byte: u64,
+        at: TraceAt,
+        observer: &mut O,
+    ) {
+        // Outside a run, a plain fetch opens one only with nothing waiting to be reported.
+        if self.trace.quiet() {
+            let paddr = RAM_BASE.wrapping_add(off as u32);
+            if let Some(c) = self.caches.as_deref_mut() {
+                if let Some(cycles) = c.access_mru(paddr, u32::from(len), CacheKind::Fetch) {
+                    self.count_cache_cycles(CacheKind::Fetch, cycles);
+                    self.open_block_run(pc, paddr, len, cycles, four_byte, at, observer);
+                    return;
+                }
+            }
+        }
+        self.fetch_in_block_run_slow(pc, off, len, four_byte, at, observer);
+    }
+
+    /// The common fetch of [`Memory::fetch_in_block_run`]: if the observer's block run is open
+    /// and the `len` bytes at RAM offset `off` are on the L1I's most recent line, the fetch is
+    /// the run's next: its cache access and seq are counted, and true returned. False, having
+    /// done nothing, if not (then call [`Memory::fetch_in_block_run`]).
+    #[inline(always)]
+    pub fn fetch_in_open_block_run<O: Observer>(
+        &mut self,
+        off: usize,
+        len: u8,
+        observer: &mut O,
+    ) -> bool {
+        if !observer.in_block_run() {
+            return false;
+        }
+        let Some(c) = self.caches.as_deref_mut() else {
+            return false;
+        };
+        let paddr = RAM_BASE.wrapping_add(off as u32);
+        match c.access_mru(paddr, u32::from(len), CacheKind::Fetch) {
+            Some(cycles) => {
+                self.count_cache_cycles(CacheKind::Fetch, cycles);
+                self.trace.seq += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Reports the plain fetch at `pc` (of `len` bytes at `paddr`, `cycles` in the L1I) that
+    /// opens a block run.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn open_block_run<O: Observer>(
+        &mut self,
+        pc: u32,
+        paddr: u32,
+        len: u8,
+        cycles: u64,
+        four_byte: u64,
+        at: TraceAt,
+        observer: &mut O,
+    ) {
+        let fetch = PlainFetch {
+            seq: self.next_seq(),
+            insn: at.insn,
+            cycle: at.cycle,
+            pc,
+            paddr,
+            size: len,
+            region: self.region_of(pc),
+            tlb: self.fetch_tlb(),
+            // An L1 hit's latency: far below 2^32.
+            cycles: cycles as u32,
+        };
+        self.trace.next_plain_pc = 0;
+        observer.open_block_run(&fetch, four_byte);
+    }
+
+    /// [`Memory::fetch_in_block_run`] off its common path: the L1I's most recent line missed,
+    /// or no block run is open. A plain fetch continues the open run or opens one; any other
+    /// is reported as an access (which closes the run).
+    #[inline(never)]
+    fn fetch_in_block_run_slow<O: Observer>(
+        &mut self,
+        pc: u32,
+        off: usize,
+        len: u8,
+        four_byte: u64,
+        at: TraceAt,
+        observer: &mut O,
+    ) {
+        if self.trace.quiet() {
+            let paddr = RAM_BASE.wrapping_add(off as u32);
+            let size = u32::from(len);
+            if let Some((out, journey)) = self.cache_access_detailed(off, size, CacheKind::Fetch) {
+                // One line's L1 hit (a fetch across two lines costs two hits' cycles).
+                let plain = journey == CacheJourney::L1_HIT
+                    && out.served_by == Level::L1
+                    && self
+                        .caches
+                        .as_deref()
+                        .map(|c| c.l1_hit_cycles(CacheKind::Fetch))
+                        == Some(out.cycles);
+                if plain && observer.in_block_run() {
+                    self.trace.seq += 1;
+                } else if plain {
+                    self.open_block_run(pc, paddr, len, out.cycles, four_byte, at, observer);
+                } else {
+                    let cache = Some((out, journey));
+                    let access = self.fetch_event(pc, size, at, Some(paddr), cache, None);
+                    observer.on_access(&access);
+                }
+                return;
+            }
+        }
+        self.fetch_traced_slow(pc, Some(off), u32::from(len), at, observer);
     }
 
     /// [`Memory::fetch_traced`] in general.
