@@ -71,6 +71,65 @@ fn bin_converts_to_each_live_format_byte_for_byte() {
     }
 }
 
+/// Block runs (bin version 3) hold a run's plain fetches in one record each, the reader
+/// rebuilding every fetch: on programs with compressed code, loops, L1 misses, a D-TLB off its
+/// most recent page, self-modifying code, swap and a crash, with the default caches and with
+/// small FIFO ones, the bin trace converts to exactly the live text trace, and it holds block
+/// runs, far fewer records than the run has fetches.
+#[test]
+fn block_runs_convert_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &str, &[&str], Vec<&str>); 6] = [
+        ("bench", "coremark_like", &["1"], vec![]),
+        ("bench", "coremark_like", &["1"], SMALL_FIFO.to_vec()),
+        ("examples", "list_vs_array", &["300", "1"], vec![]),
+        ("tests", "self_modify", &[], vec![]),
+        ("tests", "stack_overflow", &[], vec![]),
+        ("examples", "thrash", &["20000", "2"], vec!["--ram", "256K"]),
+    ];
+    for (kind, name, args, extra) in cases {
+        let elf = guest_elf(kind, name);
+        let live = dir.path().join("live");
+        let bin = dir.path().join("t.bin");
+        let conv = dir.path().join("conv");
+        let mut flags = vec!["--trace", live.to_str().unwrap(), "--trace-format", "text"];
+        flags.extend(&extra);
+        let status = status_code(&rvscope_run(&flags, &elf, args));
+        let mut flags = vec!["--trace", bin.to_str().unwrap(), "--trace-format", "bin"];
+        flags.extend(&extra);
+        assert_eq!(
+            status_code(&rvscope_run(&flags, &elf, args)),
+            status,
+            "{name}"
+        );
+        let out = trace_tool(&[
+            "convert",
+            bin.to_str().unwrap(),
+            "--to",
+            "text",
+            "-o",
+            conv.to_str().unwrap(),
+        ]);
+        assert_exit_0(&out);
+        let (live, conv) = (std::fs::read(&live).unwrap(), std::fs::read(&conv).unwrap());
+        assert!(live == conv, "{name} {extra:?}: conversion differs");
+        // Records (64 bytes each, after the header) against fetches (lines of kind fetch).
+        let bytes = std::fs::read(&bin).unwrap();
+        let records = &bytes[json_len(&bytes) + 16..];
+        let block_runs = records.chunks_exact(64).filter(|r| r[0] == 11).count();
+        let fetches = String::from_utf8_lossy(&live)
+            .lines()
+            .filter(|l| l.contains(" fetch "))
+            .count();
+        assert!(block_runs > 0, "{name}: no block runs");
+        assert!(
+            records.len() / 64 < fetches,
+            "{name}: {} records for {fetches} fetches",
+            records.len() / 64
+        );
+    }
+}
+
 /// Without `--trace-regs` a bin trace keeps no retirements (they would be most of its records):
 /// its stats count none, and converting it to `commit`, which is made of them, is a one-line
 /// error naming the flag.

@@ -264,6 +264,17 @@ impl Core {
                     // Traced runs count the position (each access and retirement needs it);
                     // the others derive it from `rest` where needed.
                     let mut traced_i = usize::MAX;
+                    if O::BLOCK_RUNS && CACHES {
+                        let at = TraceAt {
+                            pc: start,
+                            insn: hart.instret,
+                            cycle: run_cycles + mem.stall_cycle_total(),
+                        };
+                        mem.begin_block_run(start, block_off, four_byte, at, observer);
+                    }
+                    // Whether retirements are reported: asked once per block run (only a
+                    // client request, an `ecall` that ends the burst, changes it).
+                    let retires = O::ENABLED && observer.wants_retires();
                     let done = 'block: {
                         while let Some(c) = rest.next() {
                             let i = if O::ENABLED {
@@ -309,14 +320,9 @@ impl Core {
                             };
                             match done {
                                 Ok(next) => {
-                                    if O::ENABLED {
-                                        retire(
-                                            hart,
-                                            start.wrapping_add(c.offset as u32),
-                                            c,
-                                            insn_no,
-                                            observer,
-                                        );
+                                    if retires {
+                                        let pc = start.wrapping_add(c.offset as u32);
+                                        report_retire(hart, pc, c, insn_no, observer);
                                     }
                                     // Only a jump or a taken branch leaves early (a branch to
                                     // the next instruction returns `None`, like every other

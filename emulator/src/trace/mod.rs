@@ -87,6 +87,16 @@ pub trait Observer {
         self.on_plain_fetch(fetch);
     }
 
+    /// A block run is about to start, its first fetch expected to be the plain fetch `first`
+    /// (`four_byte` as for [`Observer::open_block_run`]): the observer may open its run now,
+    /// before the fetch, so that the fetch is already the run's. If the fetch turns out not to
+    /// be plain it is reported as an access, which closes the run with no fetches. By default
+    /// nothing happens (the fetch comes as usual).
+    #[inline(always)]
+    fn begin_block_run(&mut self, first: &fetch_run::PlainFetch, four_byte: u64) {
+        let _ = (first, four_byte);
+    }
+
     /// The block run ends: its fetches were those of the instructions before `next_insn`.
     #[inline(always)]
     fn end_block_run(&mut self, next_insn: u64) {

@@ -377,7 +377,7 @@ impl<W: Write> Tracer<W> {
     }
 
     /// Opens a block run with the plain fetch `a`, its record reserved here.
-    #[inline(never)]
+    #[inline(always)]
     fn open_block(&mut self, a: &PlainFetch, four_byte: u64) {
         self.close_block_run(a.insn);
         self.close_run();
@@ -385,7 +385,12 @@ impl<W: Write> Tracer<W> {
         self.last_insn = a.insn;
         let at = self.reserve_bin();
         if let Some(r) = self.bin.get_mut(at..at + bin::RECORD_SIZE) {
-            r.copy_from_slice(&block_run::open_record(a, four_byte));
+            for (chunk, word) in r
+                .chunks_exact_mut(8)
+                .zip(block_run::open_words(a, four_byte))
+            {
+                chunk.copy_from_slice(&word.to_le_bytes());
+            }
         }
         self.block_run = Some((at, a.insn));
     }
@@ -480,6 +485,13 @@ impl<W: Write> Observer for Tracer<W> {
             return;
         }
         self.open_block(fetch, four_byte);
+    }
+
+    #[inline(always)]
+    fn begin_block_run(&mut self, first: &PlainFetch, four_byte: u64) {
+        if self.bin_all {
+            self.open_block(first, four_byte);
+        }
     }
 
     #[inline(always)]
@@ -994,6 +1006,124 @@ fn jsonl_event(line: &mut String, event: &Event) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mem::hierarchy::CacheJourney;
+    use crate::os::layout::Region;
+    use crate::trace::bin::BinReader;
+
+    /// A block run's live events, as the interpreter makes them: each of `fetches` fetches
+    /// (4 bytes, 4 cycles in the L1I) followed by `loads` plain loads (2 cycles in the L1D).
+    fn block_run_events(seq: u64, insn: u64, cycle: u64, fetches: u64, loads: u64) -> Vec<Access> {
+        let mut events = Vec::new();
+        let (mut seq, mut cycle) = (seq, cycle);
+        for k in 0..fetches {
+            let fetch = PlainFetch {
+                seq,
+                insn: insn + k,
+                cycle,
+                pc: 0x1_0000 + 4 * k as u32,
+                paddr: 0x8000_2000 + 4 * k as u32,
+                size: 4,
+                region: Region::Text,
+                tlb: TlbOutcome::Hit,
+                cycles: 4,
+            }
+            .access();
+            events.push(fetch);
+            (seq, cycle) = (seq + 1, cycle + 3);
+            for _ in 0..loads {
+                events.push(Access {
+                    seq,
+                    cycle,
+                    kind: AccessKind::Load,
+                    vaddr: 0x2_0000,
+                    paddr: Some(0x8001_0000),
+                    region: Some(Region::Data),
+                    cycles: 2,
+                    ..fetch
+                });
+                (seq, cycle) = (seq + 1, cycle + 1);
+            }
+            cycle += 1;
+        }
+        events
+    }
+
+    /// Feeds `events` (one block run's) to `t` as the interpreter does: the run begun before
+    /// its first fetch, the later fetches not reported, the loads as plain data.
+    fn feed_block_run(t: &mut Tracer<&mut Vec<u8>>, events: &[Access]) {
+        let first = PlainFetch::of(&events[0]).unwrap();
+        t.begin_block_run(&first, u64::MAX);
+        for a in events {
+            if a.kind != AccessKind::Fetch {
+                t.on_plain_data(a);
+            }
+        }
+        let last = events.last().unwrap();
+        t.end_block_run(last.insn + 1);
+    }
+
+    fn read_back(bytes: &[u8]) -> Vec<Access> {
+        let mut reader = BinReader::new(bytes).unwrap();
+        let mut got = Vec::new();
+        while let Some(e) = reader.next_event().unwrap() {
+            let Event::Access(a) = e else {
+                panic!("only accesses were traced");
+            };
+            got.push(a);
+        }
+        got
+    }
+
+    /// A block run whose records reach past a chunk: its record, not yet complete, stays for
+    /// the next chunk with the records after it; a run holding more than a chunk grows it.
+    /// Read back, every event is the live one.
+    #[test]
+    fn block_runs_survive_chunk_flushes() {
+        let mut out = Vec::new();
+        let mut t = Tracer::new(&mut out, Format::Bin, Filter::default(), &Config::default());
+        let mut live = Vec::new();
+        // 1000 loads alone (records 0..1000 of the 1024 in a chunk), then a run of 40
+        // instructions with a load each across the chunk's end, then one of 2 instructions
+        // and 1500 loads each (more than a chunk).
+        let lone = block_run_events(0, 0, 0, 1, 1000);
+        for a in &lone[1..] {
+            t.on_access(a);
+        }
+        live.extend_from_slice(&lone[1..]);
+        let across = block_run_events(1000, 1, 5000, 40, 1);
+        feed_block_run(&mut t, &across);
+        live.extend_from_slice(&across);
+        let (next_seq, next_cycle) = (1080, 9000);
+        let huge = block_run_events(next_seq, 41, next_cycle, 2, 1500);
+        feed_block_run(&mut t, &huge);
+        live.extend_from_slice(&huge);
+        t.finish().unwrap();
+        assert_eq!(read_back(&out), live);
+    }
+
+    /// A plain fetch that is not (an L1 miss) closes the run begun for it: the run holds no
+    /// fetch, and the miss is its own record.
+    #[test]
+    fn a_run_begun_for_a_fetch_that_missed_holds_none() {
+        let mut out = Vec::new();
+        let mut t = Tracer::new(&mut out, Format::Bin, Filter::default(), &Config::default());
+        let events = block_run_events(0, 0, 100, 3, 0);
+        let first = PlainFetch::of(&events[0]).unwrap();
+        t.begin_block_run(&first, u64::MAX);
+        let mut miss = events[0];
+        miss.cache = Some(CacheJourney::default());
+        miss.served_by = Some(Level::L2);
+        miss.cycles = 14;
+        t.on_access(&miss);
+        let mut live = vec![miss];
+        // The rest of the block: a run opened at its next fetch.
+        let rest = block_run_events(1, 1, 114, 2, 0);
+        t.open_block_run(&PlainFetch::of(&rest[0]).unwrap(), u64::MAX);
+        t.end_block_run(3);
+        live.extend_from_slice(&rest);
+        t.finish().unwrap();
+        assert_eq!(read_back(&out), live);
+    }
 
     #[test]
     fn hand_formatted_numbers_match_format() {

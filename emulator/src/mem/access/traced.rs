@@ -436,6 +436,8 @@ impl Memory {
         fault: Option<Exception>,
         data: Option<u32>,
     ) {
+        // Page-table reads wait in the journal exactly when the access walked.
+        let walked = !self.trace.journal.as_ref().is_some_and(|j| j.is_empty());
         self.emit_journal(at, observer);
         let page_fault = match self.trace.fault_page {
             Some(p) if fault.is_none() && p == vaddr >> PAGE_SHIFT => {
@@ -487,7 +489,20 @@ impl Memory {
             data,
             cycles,
         };
-        observer.on_access(&access);
+        // A load or store in one page that neither walked nor faulted (a D-TLB hit off its
+        // most recent page, a store to a page of code) grew the stall by its cycles less one,
+        // like a plain one.
+        let plain = !walked
+            && tlb != TlbOutcome::Miss
+            && access.page_fault.is_none()
+            && access.fault.is_none()
+            && access.split.is_none()
+            && matches!(kind, CacheKind::Load | CacheKind::Store);
+        if plain {
+            observer.on_plain_data(&access);
+        } else {
+            observer.on_access(&access);
+        }
     }
 
     /// Translates a data access exactly as the fast path (`fast` true) or the slow path would.
@@ -740,6 +755,7 @@ impl Memory {
 
     /// [`Memory::fetch_block`], traced: the I-TLB outcome is kept for the block's first fetch,
     /// the walk's PTE reads are emitted, and a fetch that faults is emitted as a failed access.
+    #[inline(always)]
     pub fn fetch_block_traced<O: Observer>(
         &mut self,
         pc: u32,
@@ -761,6 +777,17 @@ impl Memory {
                 return Ok(entry_ram_offset(entry, pc & !(PAGE_SIZE - 1)));
             }
         }
+        self.fetch_block_traced_slow(pc, at, observer)
+    }
+
+    /// [`Memory::fetch_block_traced`] off the common entry: a translation, maybe a walk.
+    #[inline(never)]
+    fn fetch_block_traced_slow<O: Observer>(
+        &mut self,
+        pc: u32,
+        at: TraceAt,
+        observer: &mut O,
+    ) -> Result<usize, Exception> {
         let before = self.itlb_misses();
         let result = self.fetch_block(pc);
         self.trace.itlb = Self::tlb_outcome(before, self.itlb_misses());
@@ -908,6 +935,43 @@ impl Memory {
             }
         }
         self.fetch_in_block_run_slow(pc, off, len, four_byte, at, observer);
+    }
+
+    /// A run through a decoded block starts at `pc` (RAM offset `off`; `four_byte` as for
+    /// [`Observer::open_block_run`]), after its block entry ([`Memory::fetch_block_traced`]):
+    /// if nothing waits to be reported and the I-TLB did not miss, the observer may open its
+    /// block run before the first fetch ([`Observer::begin_block_run`]), so that every fetch
+    /// of the block is a [`Memory::fetch_in_open_block_run`].
+    #[inline(always)]
+    pub fn begin_block_run<O: Observer>(
+        &mut self,
+        pc: u32,
+        off: usize,
+        four_byte: u64,
+        at: TraceAt,
+        observer: &mut O,
+    ) {
+        let Some(c) = self.caches.as_deref() else {
+            return;
+        };
+        if self.trace.itlb == TlbOutcome::Miss || !self.trace.quiet() {
+            return;
+        }
+        let first = PlainFetch {
+            seq: self.trace.seq,
+            insn: at.insn,
+            cycle: at.cycle,
+            pc,
+            paddr: RAM_BASE.wrapping_add(off as u32),
+            size: if four_byte & 1 != 0 { 4 } else { 2 },
+            region: self.region_of(pc),
+            // Hit or none: the same for every fetch of the block.
+            tlb: self.trace.itlb,
+            // An L1 hit's latency: far below 2^32.
+            cycles: c.l1_hit_cycles(CacheKind::Fetch) as u32,
+        };
+        self.trace.next_plain_pc = 0;
+        observer.begin_block_run(&first, four_byte);
     }
 
     /// The common fetch of [`Memory::fetch_in_block_run`]: if the observer's block run is open
