@@ -69,7 +69,8 @@ enum Observe {
 /// The modes measured: functional (page tables, no models), TLBs only, the full default
 /// hierarchy with and without the 3C classification, the pipeline timing model on top of the
 /// full hierarchy (with the default static predictor, and with a bimodal one and no forwarding,
-/// which walk each block run), and the full hierarchy traced. The cache rows drop the pipeline
+/// which walk each block run), and the full hierarchy traced (also with the pipeline, as
+/// `rvscope run` traces by default). The cache rows drop the pipeline
 /// the timing mode would build, so each row adds one model to the one above.
 fn modes() -> Vec<Mode> {
     let with = |timing, classify| {
@@ -131,6 +132,13 @@ fn modes() -> Vec<Mode> {
             "+caches+trace(bin>null)",
             with(TimingMode::Full, false),
             false,
+            Observe::BinToNull,
+        ),
+        // What `rvscope run --trace t.bin` costs with the defaults (the pipeline on).
+        row(
+            "+timing+trace(bin>null)",
+            with(TimingMode::Full, false),
+            true,
             Observe::BinToNull,
         ),
     ]

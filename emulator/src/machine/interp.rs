@@ -11,7 +11,7 @@ use crate::hart::blocks::{BlockCache, Fetched};
 use crate::hart::trap::Exception;
 use crate::hart::Hart;
 use crate::isa::InsnClass;
-use crate::mem::access::{CachedInsn, Memory, TraceAt};
+use crate::mem::access::{BlockRunAt, CachedInsn, Memory, TraceAt};
 use crate::mem::phys::PAGE_SIZE;
 use crate::trace::{Event, Observer, RegWrite, Retire};
 
@@ -265,12 +265,14 @@ impl Core {
                     // the others derive it from `rest` where needed.
                     let mut traced_i = usize::MAX;
                     if O::BLOCK_RUNS && CACHES {
-                        let at = TraceAt {
+                        let run = BlockRunAt {
                             pc: start,
+                            off: block_off,
                             insn: hart.instret,
-                            cycle: run_cycles + mem.stall_cycle_total(),
+                            cycles: run_cycles,
+                            four_byte,
                         };
-                        mem.begin_block_run(start, block_off, four_byte, at, observer);
+                        mem.begin_block_run(run, observer);
                     }
                     // Whether retirements are reported: asked once per block run (only a
                     // client request, an `ecall` that ends the burst, changes it).
@@ -284,26 +286,24 @@ impl Core {
                                 len - 1 - rest.len()
                             };
                             let insn_no = hart.instret + i as u64;
-                            if O::ENABLED {
+                            if O::BLOCK_RUNS && CACHES {
+                                // The open block run's next fetch costs the L1I's shortcut
+                                // and a count; the others are reported (what they need of the
+                                // run is the memory's, from `begin_block_run`: fewer values
+                                // live across the loop).
+                                let off = block_off + c.offset as usize;
+                                if !mem.fetch_in_open_block_run(off, c.len, observer) {
+                                    mem.fetch_in_block_run(c.offset, c.len, i, observer);
+                                }
+                            } else if O::ENABLED {
                                 let ipc = start.wrapping_add(c.offset as u32);
-                                let at = |mem: &Memory| TraceAt {
+                                let off = model.then_some(block_off + c.offset as usize);
+                                let at = TraceAt {
                                     pc: ipc,
                                     insn: insn_no,
                                     cycle: run_cycles + mem.stall_cycle_total() + i as u64,
                                 };
-                                if O::BLOCK_RUNS && CACHES {
-                                    // The open block run's next fetch costs the L1I's
-                                    // shortcut and a count; the others are reported.
-                                    let off = block_off + c.offset as usize;
-                                    if !mem.fetch_in_open_block_run(off, c.len, observer) {
-                                        let (lens, at) = (four_byte >> i, at(mem));
-                                        mem.fetch_in_block_run(ipc, off, c.len, lens, at, observer);
-                                    }
-                                } else {
-                                    let off = model.then_some(block_off + c.offset as usize);
-                                    let at = at(mem);
-                                    mem.fetch_traced(ipc, off, c.len as u32, at, observer);
-                                }
+                                mem.fetch_traced(ipc, off, c.len as u32, at, observer);
                             } else if CACHES {
                                 mem.fetch_line(block_off + c.offset as usize, c.len as u32);
                             }

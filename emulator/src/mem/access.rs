@@ -63,7 +63,7 @@ use crate::os::layout::Region;
 use crate::os::pagetable::{OutOfFrames, PageTables};
 
 mod traced;
-pub use traced::TraceAt;
+pub use traced::{BlockRunAt, TraceAt};
 
 /// A decoded instruction, ready to execute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -31,6 +31,22 @@ pub struct TraceAt {
     pub cycle: u64,
 }
 
+/// Where a run through a decoded block starts, for its traced fetches
+/// ([`Memory::begin_block_run`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BlockRunAt {
+    /// The block run's first pc.
+    pub pc: u32,
+    /// Its RAM offset.
+    pub off: usize,
+    /// Instructions retired before it.
+    pub insn: u64,
+    /// The hart's cycles outside the memory's stalls, fixed during the run.
+    pub cycles: u64,
+    /// Bit `k`: the run's instruction `k` is 4 bytes long.
+    pub four_byte: u64,
+}
+
 /// An access made where no observer is at hand, waiting to be emitted.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Journaled {
@@ -66,6 +82,8 @@ pub(super) struct TraceState {
     /// there, on the same page, may continue the observer's fetch run
     /// ([`Observer::continue_fetch_run`]).
     next_plain_pc: u32,
+    /// The block run being traced ([`Memory::begin_block_run`]).
+    run: BlockRunAt,
 }
 
 impl TraceState {
@@ -906,23 +924,30 @@ impl Memory {
         self.fetch_traced_slow(pc, off, len, at, observer);
     }
 
-    /// [`Memory::fetch_traced`] for the `len`-byte instruction at `pc` (RAM offset `off`) in a
-    /// run through a decoded block, with an observer that gathers block runs
-    /// ([`Observer::BLOCK_RUNS`]; the caller ends the run with [`Observer::end_block_run`]);
-    /// `four_byte` tells which instructions from this one on are 4 bytes long
-    /// ([`Observer::open_block_run`]).
+    /// [`Memory::fetch_traced`] for the `len`-byte instruction `i` (at `offset` bytes) of the
+    /// run through a decoded block that [`Memory::begin_block_run`] started, with an observer
+    /// that gathers block runs ([`Observer::BLOCK_RUNS`]; the caller ends the run with
+    /// [`Observer::end_block_run`]).
     /// The open run's common fetch is [`Memory::fetch_in_open_block_run`]'s; this one opens a
     /// run, continues it past the L1I's most recent line, or reports the fetch as an access.
     #[inline(never)]
     pub fn fetch_in_block_run<O: Observer>(
         &mut self,
-        pc: u32,
-        off: usize,
+        offset: u16,
         len: u8,
-        four_byte: u64,
-        at: TraceAt,
+        i: usize,
         observer: &mut O,
     ) {
+        let run = self.trace.run;
+        let pc = run.pc.wrapping_add(u32::from(offset));
+        let off = run.off + usize::from(offset);
+        // Blocks hold at most 64 instructions.
+        let four_byte = run.four_byte >> (i % 64);
+        let at = TraceAt {
+            pc,
+            insn: run.insn + i as u64,
+            cycle: run.cycles + self.stall_cycle_total() + i as u64,
+        };
         // Outside a run, a plain fetch opens one only with nothing waiting to be reported.
         if self.trace.quiet() {
             let paddr = RAM_BASE.wrapping_add(off as u32);
@@ -937,32 +962,27 @@ impl Memory {
         self.fetch_in_block_run_slow(pc, off, len, four_byte, at, observer);
     }
 
-    /// A run through a decoded block starts at `pc` (RAM offset `off`; `four_byte` as for
+    /// A run through a decoded block starts (`run`; its `four_byte` as for
     /// [`Observer::open_block_run`]), after its block entry ([`Memory::fetch_block_traced`]):
     /// if nothing waits to be reported and the I-TLB did not miss, the observer may open its
     /// block run before the first fetch ([`Observer::begin_block_run`]), so that every fetch
     /// of the block is a [`Memory::fetch_in_open_block_run`].
     #[inline(always)]
-    pub fn begin_block_run<O: Observer>(
-        &mut self,
-        pc: u32,
-        off: usize,
-        four_byte: u64,
-        at: TraceAt,
-        observer: &mut O,
-    ) {
+    pub fn begin_block_run<O: Observer>(&mut self, run: BlockRunAt, observer: &mut O) {
+        self.trace.run = run;
         let Some(c) = self.caches.as_deref() else {
             return;
         };
         if self.trace.itlb == TlbOutcome::Miss || !self.trace.quiet() {
             return;
         }
+        let (pc, four_byte) = (run.pc, run.four_byte);
         let first = PlainFetch {
             seq: self.trace.seq,
-            insn: at.insn,
-            cycle: at.cycle,
+            insn: run.insn,
+            cycle: run.cycles + self.stall_cycle_total(),
             pc,
-            paddr: RAM_BASE.wrapping_add(off as u32),
+            paddr: RAM_BASE.wrapping_add(run.off as u32),
             size: if four_byte & 1 != 0 { 4 } else { 2 },
             region: self.region_of(pc),
             // Hit or none: the same for every fetch of the block.
