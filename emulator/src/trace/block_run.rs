@@ -47,7 +47,7 @@
 use crate::mem::hierarchy::{CacheJourney, Level};
 use crate::os::layout::Region;
 use crate::trace::event::{Access, AccessKind, TlbOutcome};
-use crate::trace::fetch_run::PlainFetch;
+use crate::trace::fetch_run::{tlb_code, tlb_from, PlainFetch};
 
 /// The record tag of a block run.
 pub const TAG_BLOCK_RUN: u8 = 11;
@@ -57,23 +57,6 @@ const SIZE: usize = 64;
 const COUNT: usize = 4;
 /// Most fetches a block run holds.
 pub const MAX_FETCHES: u32 = 64;
-
-fn tlb_code(t: TlbOutcome) -> u8 {
-    match t {
-        TlbOutcome::None => 0,
-        TlbOutcome::Hit => 1,
-        TlbOutcome::Miss => 2,
-    }
-}
-
-fn tlb_from(c: u8) -> Result<TlbOutcome, String> {
-    match c {
-        0 => Ok(TlbOutcome::None),
-        1 => Ok(TlbOutcome::Hit),
-        2 => Ok(TlbOutcome::Miss),
-        _ => Err(format!("bad tlb code {c}")),
-    }
-}
 
 /// The TLB outcome of a block run's fetches after the first: the I-TLB's most recent page,
 /// hits (none without TLBs).

@@ -138,7 +138,8 @@ impl PlainFetch {
     }
 }
 
-fn tlb_code(t: TlbOutcome) -> u8 {
+/// The record code of a TLB outcome (0 none, 1 hit, 2 miss; fetch and block runs).
+pub(crate) fn tlb_code(t: TlbOutcome) -> u8 {
     match t {
         TlbOutcome::None => 0,
         TlbOutcome::Hit => 1,
@@ -146,7 +147,8 @@ fn tlb_code(t: TlbOutcome) -> u8 {
     }
 }
 
-fn tlb_from(c: u8) -> Result<TlbOutcome, String> {
+/// The TLB outcome of record code `c`.
+pub(crate) fn tlb_from(c: u8) -> Result<TlbOutcome, String> {
     match c {
         0 => Ok(TlbOutcome::None),
         1 => Ok(TlbOutcome::Hit),
