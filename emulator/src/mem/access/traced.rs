@@ -395,22 +395,22 @@ impl Memory {
                 };
                 observer.on_plain_data(&access);
             }
-            Some(None) => self.plain_data_lookup(access, observer),
+            Some(None) => self.plain_data_lookup(access, off, kind, observer),
             None => observer.on_plain_data(&access),
         }
         off
     }
 
-    /// The plain data access `access` (its journey not filled in) off the L1's most recent
-    /// line: the full cache lookup, then its event.
+    /// The plain data access `access` of `kind` at RAM offset `off` (its journey not filled
+    /// in) off the L1's most recent line: the full cache lookup, then its event.
     #[inline(never)]
-    fn plain_data_lookup<O: Observer>(&mut self, mut access: Access, observer: &mut O) {
-        let kind = match access.kind {
-            TraceKind::Store => CacheKind::Store,
-            _ => CacheKind::Load,
-        };
-        let paddr = access.paddr.unwrap_or_default();
-        let off = paddr.wrapping_sub(RAM_BASE) as usize;
+    fn plain_data_lookup<O: Observer>(
+        &mut self,
+        mut access: Access,
+        off: usize,
+        kind: CacheKind,
+        observer: &mut O,
+    ) {
         if let Some((out, journey)) = self.cache_access_detailed(off, u32::from(access.size), kind)
         {
             access.cache = Some(journey);
@@ -930,6 +930,7 @@ impl Memory {
     /// [`Observer::end_block_run`]).
     /// The open run's common fetch is [`Memory::fetch_in_open_block_run`]'s; this one opens a
     /// run, continues it past the L1I's most recent line, or reports the fetch as an access.
+    /// (The cache lookup tries the most recent line first, so a run's first fetch costs one.)
     #[inline(never)]
     pub fn fetch_in_block_run<O: Observer>(
         &mut self,
@@ -948,18 +949,33 @@ impl Memory {
             insn: run.insn + i as u64,
             cycle: run.cycles + self.stall_cycle_total() + i as u64,
         };
-        // Outside a run, a plain fetch opens one only with nothing waiting to be reported.
+        // A plain fetch continues the open run or opens one (only with nothing waiting to be
+        // reported); any other is reported as an access, which closes the run.
         if self.trace.quiet() {
             let paddr = RAM_BASE.wrapping_add(off as u32);
-            if let Some(c) = self.caches.as_deref_mut() {
-                if let Some(cycles) = c.access_mru(paddr, u32::from(len), CacheKind::Fetch) {
-                    self.count_cache_cycles(CacheKind::Fetch, cycles);
-                    self.open_block_run(pc, paddr, len, cycles, four_byte, at, observer);
-                    return;
+            let size = u32::from(len);
+            if let Some((out, journey)) = self.cache_access_detailed(off, size, CacheKind::Fetch) {
+                // One line's L1 hit (a fetch across two lines costs two hits' cycles).
+                let plain = journey == CacheJourney::L1_HIT
+                    && out.served_by == Level::L1
+                    && self
+                        .caches
+                        .as_deref()
+                        .map(|c| c.l1_hit_cycles(CacheKind::Fetch))
+                        == Some(out.cycles);
+                if plain && observer.in_block_run() {
+                    self.trace.seq += 1;
+                } else if plain {
+                    self.open_block_run(pc, paddr, len, out.cycles, four_byte, at, observer);
+                } else {
+                    let cache = Some((out, journey));
+                    let access = self.fetch_event(pc, size, at, Some(paddr), cache, None);
+                    observer.on_access(&access);
                 }
+                return;
             }
         }
-        self.fetch_in_block_run_slow(pc, off, len, four_byte, at, observer);
+        self.fetch_traced_slow(pc, Some(off), u32::from(len), at, observer);
     }
 
     /// A run through a decoded block starts (`run`; its `four_byte` as for
@@ -1050,46 +1066,6 @@ impl Memory {
         };
         self.trace.next_plain_pc = 0;
         observer.open_block_run(&fetch, four_byte);
-    }
-
-    /// [`Memory::fetch_in_block_run`] off its common path: the L1I's most recent line missed,
-    /// or no block run is open. A plain fetch continues the open run or opens one; any other
-    /// is reported as an access (which closes the run).
-    #[inline(never)]
-    fn fetch_in_block_run_slow<O: Observer>(
-        &mut self,
-        pc: u32,
-        off: usize,
-        len: u8,
-        four_byte: u64,
-        at: TraceAt,
-        observer: &mut O,
-    ) {
-        if self.trace.quiet() {
-            let paddr = RAM_BASE.wrapping_add(off as u32);
-            let size = u32::from(len);
-            if let Some((out, journey)) = self.cache_access_detailed(off, size, CacheKind::Fetch) {
-                // One line's L1 hit (a fetch across two lines costs two hits' cycles).
-                let plain = journey == CacheJourney::L1_HIT
-                    && out.served_by == Level::L1
-                    && self
-                        .caches
-                        .as_deref()
-                        .map(|c| c.l1_hit_cycles(CacheKind::Fetch))
-                        == Some(out.cycles);
-                if plain && observer.in_block_run() {
-                    self.trace.seq += 1;
-                } else if plain {
-                    self.open_block_run(pc, paddr, len, out.cycles, four_byte, at, observer);
-                } else {
-                    let cache = Some((out, journey));
-                    let access = self.fetch_event(pc, size, at, Some(paddr), cache, None);
-                    observer.on_access(&access);
-                }
-                return;
-            }
-        }
-        self.fetch_traced_slow(pc, Some(off), u32::from(len), at, observer);
     }
 
     /// [`Memory::fetch_traced`] in general.
