@@ -653,6 +653,25 @@ impl Memory {
         self.translate_sv32(vaddr, kind, pctx, true).map(|_| ())
     }
 
+    /// The counted D-TLB lookup of a load or store (`kind`) at `vaddr` off the D-TLB's most
+    /// recent page, if it hits without a walk (a translated context): the same lookup, hit and
+    /// counts as [`Memory::dtlb_access`] makes. False, having counted nothing, if it would miss
+    /// or walk again (a store to a clean page).
+    #[inline(never)]
+    pub(super) fn dtlb_hit_without_walk(&mut self, vaddr: u32, kind: AccessKind) -> bool {
+        let (Some(t), Some(pctx)) = (self.tlbs.as_deref(), self.context.data) else {
+            return false;
+        };
+        let hits = t
+            .dtlb
+            .probe(vaddr, self.context.satp.asid())
+            .is_some_and(|e| {
+                (kind != AccessKind::Store || e.pte.dirty())
+                    && check_leaf(e.pte, kind, pctx).is_ok()
+            });
+        hits && self.dtlb_lookup(vaddr, kind).is_ok()
+    }
+
     /// Counts the modelled D-TLB access of a load or store whose host entry allowed it.
     #[inline(always)]
     fn dtlb_access(&mut self, vaddr: u32, kind: AccessKind) -> Result<(), Exception> {

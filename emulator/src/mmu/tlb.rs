@@ -348,7 +348,21 @@ impl Tlb {
 
     /// Looks `vaddr` up in address space `asid` without counting or touching LRU state.
     pub fn probe(&self, vaddr: u32, asid: u16) -> Option<TlbEntry> {
+        let tag = page_tag(vaddr, PageSize::Page4K);
+        let hinted = self.hints[tag as usize % HINTS] as usize;
+        if let Some(i) = self.hinted_slot(hinted, tag, asid) {
+            return self.slots[i];
+        }
         self.find(vaddr, asid).and_then(|i| self.slots[i])
+    }
+
+    /// `hinted` if that slot holds the 4 KiB page tagged `tag` for `asid` (a tag can only be in
+    /// its own set, so the tag check also says the slot is in the page's set).
+    #[inline(always)]
+    fn hinted_slot(&self, hinted: usize, tag: u32, asid: u16) -> Option<usize> {
+        (self.tags.get(hinted) == Some(&tag)
+            && self.slots[hinted].is_some_and(|e| e.global || e.asid == asid))
+        .then_some(hinted)
     }
 
     /// Looks `vaddr` up in address space `asid`: counts a hit or a miss; a hit becomes MRU.
@@ -356,12 +370,8 @@ impl Tlb {
         let tag = page_tag(vaddr, PageSize::Page4K);
         let hint = tag as usize % HINTS;
         let hinted = self.hints[hint] as usize;
-        // The hinted slot must hold the page, for this ASID, and be in the page's set: a tag
-        // can only be in its own set, so the tag check covers the last condition.
-        let found = if self.tags.get(hinted) == Some(&tag)
-            && self.slots[hinted].is_some_and(|e| e.global || e.asid == asid)
-        {
-            Some(hinted)
+        let found = if let Some(i) = self.hinted_slot(hinted, tag, asid) {
+            Some(i)
         } else {
             let found = self.find(vaddr, asid);
             if let Some(i) = found {

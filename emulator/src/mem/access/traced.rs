@@ -305,13 +305,15 @@ impl Memory {
 
     /// The common data access of `N` bytes at `vaddr`: nothing journaled and no fault just
     /// resolved ([`TraceState::quiet`]), inside one page whose host entry allows it (`entry &
-    /// mask == want`, as the fast path tests), and on the D-TLB's most recent page (counted as
-    /// the hit it is) or with no D-TLB. Its host entry and TLB outcome; `None`, having counted
-    /// nothing, if the access needs the general path.
+    /// mask == want`, as the fast path tests), and a D-TLB hit that needs no walk (on its most
+    /// recent page, or found by a lookup; counted as the fast path counts it) or no D-TLB. Its
+    /// host entry and TLB outcome; `None`, having counted nothing, if the access needs the
+    /// general path.
     #[inline(always)]
     fn plain_data<const N: usize>(
         &mut self,
         vaddr: u32,
+        kind: AccessKind,
         mask: u32,
         want: u32,
     ) -> Option<(u32, TlbOutcome)> {
@@ -324,7 +326,7 @@ impl Memory {
         }
         let tlb = match self.tlbs.as_deref_mut() {
             Some(t) if self.context.data.is_some() => {
-                if !t.dtlb.hit_mru(vaddr) {
+                if !t.dtlb.hit_mru(vaddr) && !self.dtlb_hit_without_walk(vaddr, kind) {
                     return None;
                 }
                 TlbOutcome::Hit
@@ -552,7 +554,7 @@ impl Memory {
         at: TraceAt,
         observer: &mut O,
     ) -> Result<[u8; N], Exception> {
-        if let Some((entry, tlb)) = self.plain_data::<N>(vaddr, READ, READ) {
+        if let Some((entry, tlb)) = self.plain_data::<N>(vaddr, AccessKind::Load, READ, READ) {
             let off =
                 self.plain_data_access(at, CacheKind::Load, vaddr, N, entry, tlb, None, observer);
             return Ok(self.ram.bytes()[off..off + N].try_into().expect("N bytes"));
@@ -631,7 +633,9 @@ impl Memory {
         at: TraceAt,
         observer: &mut O,
     ) -> Result<(), Exception> {
-        if let Some((entry, tlb)) = self.plain_data::<N>(vaddr, WRITE | DECODED | WATCHED, WRITE) {
+        if let Some((entry, tlb)) =
+            self.plain_data::<N>(vaddr, AccessKind::Store, WRITE | DECODED | WATCHED, WRITE)
+        {
             let data = Some(le_value(&bytes));
             let off =
                 self.plain_data_access(at, CacheKind::Store, vaddr, N, entry, tlb, data, observer);

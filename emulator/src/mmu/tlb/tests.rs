@@ -351,6 +351,20 @@ fn probe_neither_counts_nor_touches_lru() {
     );
 }
 
+#[test]
+fn probe_through_a_stale_or_foreign_hint_finds_nothing() {
+    let mut t = tlb("2");
+    access(&mut t, 0x1000, 1); // A
+    assert!(t.lookup(0x1000, 1).is_some()); // found by a search: A's slot is now its hint
+    assert!(t.probe(0x1000, 1).is_some());
+    // Another address space's A: the hinted slot holds the page, but not for ASID 2.
+    assert!(t.probe(0x1000, 2).is_none());
+    access(&mut t, 0x2000, 1); // B
+    access(&mut t, 0x3000, 1); // C evicts A: A's hint now points at another page's slot
+    assert!(t.probe(0x1000, 1).is_none());
+    assert!(t.probe(0x3000, 1).is_some());
+}
+
 mod against_a_reference {
     //! The TLB (with its tag words, slot hints and one-pass victim search) against an
     //! obviously correct model: per set, a recency list of (page, ASID) from most to least
