@@ -659,17 +659,14 @@ impl Memory {
     /// or walk again (a store to a clean page).
     #[inline(never)]
     pub(super) fn dtlb_hit_without_walk(&mut self, vaddr: u32, kind: AccessKind) -> bool {
-        let (Some(t), Some(pctx)) = (self.tlbs.as_deref(), self.context.data) else {
+        let asid = self.context.satp.asid();
+        let (Some(t), Some(pctx)) = (self.tlbs.as_deref_mut(), self.context.data) else {
             return false;
         };
-        let hits = t
-            .dtlb
-            .probe(vaddr, self.context.satp.asid())
-            .is_some_and(|e| {
-                (kind != AccessKind::Store || e.pte.dirty())
-                    && check_leaf(e.pte, kind, pctx).is_ok()
-            });
-        hits && self.dtlb_lookup(vaddr, kind).is_ok()
+        // What `translate_sv32` takes from a hit without walking again.
+        t.dtlb.lookup_hit_if(vaddr, asid, |e| {
+            (kind != AccessKind::Store || e.pte.dirty()) && check_leaf(e.pte, kind, pctx).is_ok()
+        })
     }
 
     /// Counts the modelled D-TLB access of a load or store whose host entry allowed it.

@@ -62,6 +62,21 @@ impl TlbModel {
         hit
     }
 
+    /// [`TlbModel::lookup`] if it hits an entry `accept` takes (counted as that hit); else
+    /// nothing is counted, and false is returned.
+    pub fn lookup_hit_if(
+        &mut self,
+        vaddr: u32,
+        asid: u16,
+        accept: impl FnOnce(&TlbEntry) -> bool,
+    ) -> bool {
+        let hit = self.tlb.lookup_hit_if(vaddr, asid, accept);
+        if hit {
+            self.mru_vpn = vaddr >> PageSize::Page4K.shift();
+        }
+        hit
+    }
+
     /// Caches a walk's result; the page becomes the MRU page.
     pub fn insert(&mut self, vaddr: u32, asid: u16, t: &Translation) {
         self.tlb.insert(vaddr, asid, t);

@@ -348,11 +348,6 @@ impl Tlb {
 
     /// Looks `vaddr` up in address space `asid` without counting or touching LRU state.
     pub fn probe(&self, vaddr: u32, asid: u16) -> Option<TlbEntry> {
-        let tag = page_tag(vaddr, PageSize::Page4K);
-        let hinted = self.hints[tag as usize % HINTS] as usize;
-        if let Some(i) = self.hinted_slot(hinted, tag, asid) {
-            return self.slots[i];
-        }
         self.find(vaddr, asid).and_then(|i| self.slots[i])
     }
 
@@ -365,34 +360,60 @@ impl Tlb {
         .then_some(hinted)
     }
 
+    /// [`Tlb::lookup`] if it hits an entry `accept` takes (counted as that lookup counts its
+    /// hit); else nothing is counted or touched, and false is returned.
+    pub fn lookup_hit_if(
+        &mut self,
+        vaddr: u32,
+        asid: u16,
+        accept: impl FnOnce(&TlbEntry) -> bool,
+    ) -> bool {
+        match self.slot_of(vaddr, asid) {
+            Some(i) if self.slots[i].is_some_and(|e| accept(&e)) => {
+                self.count_hit(i);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Looks `vaddr` up in address space `asid`: counts a hit or a miss; a hit becomes MRU.
     pub fn lookup(&mut self, vaddr: u32, asid: u16) -> Option<TlbEntry> {
-        let tag = page_tag(vaddr, PageSize::Page4K);
-        let hint = tag as usize % HINTS;
-        let hinted = self.hints[hint] as usize;
-        let found = if let Some(i) = self.hinted_slot(hinted, tag, asid) {
-            Some(i)
-        } else {
-            let found = self.find(vaddr, asid);
-            if let Some(i) = found {
-                if self.tags[i] == tag {
-                    self.hints[hint] = i as u32;
-                }
-            }
-            found
-        };
-        match found {
-            Some(i) => {
-                self.stats.hits += 1;
-                self.clock += 1;
-                self.last_use[i] = self.clock;
-                self.slots[i]
-            }
+        match self.slot_of(vaddr, asid) {
+            Some(i) => self.count_hit(i),
             None => {
                 self.stats.misses += 1;
                 None
             }
         }
+    }
+
+    /// A lookup's hit at slot `i`: counted, and the slot made the most recent.
+    #[inline(always)]
+    fn count_hit(&mut self, i: usize) -> Option<TlbEntry> {
+        self.stats.hits += 1;
+        self.clock += 1;
+        self.last_use[i] = self.clock;
+        self.slots[i]
+    }
+
+    /// The slot holding `vaddr` for `asid`, if any (hint first); the hint is updated. Nothing
+    /// is counted.
+    #[inline(always)]
+    fn slot_of(&mut self, vaddr: u32, asid: u16) -> Option<usize> {
+        let tag = page_tag(vaddr, PageSize::Page4K);
+        let hint = tag as usize % HINTS;
+        let hinted = self.hints[hint] as usize;
+        if let Some(i) = self.hinted_slot(hinted, tag, asid) {
+            return Some(i);
+        }
+        let found = self.find(vaddr, asid);
+        if let Some(i) = found {
+            if self.tags[i] == tag {
+                self.hints[hint] = i as u32;
+            }
+        }
+        found
     }
 
     /// Caches walk result `t` for `vaddr` in `asid`: replaces an entry for the same page (a

@@ -365,6 +365,24 @@ fn probe_through_a_stale_or_foreign_hint_finds_nothing() {
     assert!(t.probe(0x3000, 1).is_some());
 }
 
+#[test]
+fn lookup_hit_if_counts_an_accepted_hit_only() {
+    let mut t = tlb("2");
+    access(&mut t, 0x1000, 1); // A: a miss, then filled
+    access(&mut t, 0x2000, 1); // B
+    let before = t.stats();
+    // Refused, and absent: nothing counted, LRU untouched.
+    assert!(!t.lookup_hit_if(0x1000, 1, |_| false));
+    assert!(!t.lookup_hit_if(0x9000, 1, |_| true));
+    assert_eq!(t.stats(), before);
+    // Accepted: a hit as `lookup` counts it, and A becomes the most recent.
+    assert!(t.lookup_hit_if(0x1000, 1, |e| e.covers(0x1000)));
+    assert_eq!(t.stats().hits, before.hits + 1);
+    access(&mut t, 0x3000, 1); // C evicts B, not A
+    assert!(t.probe(0x1000, 1).is_some());
+    assert!(t.probe(0x2000, 1).is_none());
+}
+
 mod against_a_reference {
     //! The TLB (with its tag words, slot hints and one-pass victim search) against an
     //! obviously correct model: per set, a recency list of (page, ASID) from most to least
