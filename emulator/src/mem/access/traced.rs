@@ -946,12 +946,11 @@ impl Memory {
         let run = self.trace.run;
         let pc = run.pc.wrapping_add(u32::from(offset));
         let off = run.off + usize::from(offset);
-        // Blocks hold at most 64 instructions.
-        let four_byte = run.four_byte >> (i % 64);
-        let at = TraceAt {
+        // Where the fetch stands: `stall` is the memory's stall before it.
+        let at = |stall: u64| TraceAt {
             pc,
             insn: run.insn + i as u64,
-            cycle: run.cycles + self.stall_cycle_total() + i as u64,
+            cycle: run.cycles + stall + i as u64,
         };
         // A plain fetch continues the open run or opens one (only with nothing waiting to be
         // reported); any other is reported as an access, which closes the run.
@@ -959,9 +958,9 @@ impl Memory {
             let paddr = RAM_BASE.wrapping_add(off as u32);
             let size = u32::from(len);
             if let Some((out, journey)) = self.cache_access_detailed(off, size, CacheKind::Fetch) {
-                // One line's L1 hit (a fetch across two lines costs two hits' cycles).
-                let plain = journey == CacheJourney::L1_HIT
-                    && out.served_by == Level::L1
+                // One line's L1 hit (a fetch across two lines costs two hits' cycles). A fetch
+                // served by the L1 hit there and evicted nothing: its journey is an L1 hit.
+                let plain = out.served_by == Level::L1
                     && self
                         .caches
                         .as_deref()
@@ -969,7 +968,13 @@ impl Memory {
                         == Some(out.cycles);
                 if plain && observer.in_block_run() {
                     self.trace.seq += 1;
-                } else if plain {
+                    return;
+                }
+                // The stall before this fetch's own (it counted its cycles less one).
+                let at = at(self.stall_cycle_total() - out.cycles.saturating_sub(1));
+                if plain {
+                    // Blocks hold at most 64 instructions.
+                    let four_byte = run.four_byte >> (i % 64);
                     self.open_block_run(pc, paddr, len, out.cycles, four_byte, at, observer);
                 } else {
                     let cache = Some((out, journey));
@@ -979,6 +984,7 @@ impl Memory {
                 return;
             }
         }
+        let at = at(self.stall_cycle_total());
         self.fetch_traced_slow(pc, Some(off), u32::from(len), at, observer);
     }
 
