@@ -281,6 +281,17 @@ impl Hierarchy {
             };
             return (out, CacheJourney::L1_HIT);
         }
+        self.access_detailed_past_mru(paddr, size, kind)
+    }
+
+    /// [`Hierarchy::access_detailed`] for an access [`Hierarchy::access_mru`] just refused
+    /// (so the MRU shortcut is not tried again).
+    pub fn access_detailed_past_mru(
+        &mut self,
+        paddr: u32,
+        size: u32,
+        kind: AccessKind,
+    ) -> (AccessOutcome, CacheJourney) {
         let l1 = (kind != AccessKind::Fetch) as usize;
         let shift = self.l1_shift[l1];
         let line = u64::from(paddr >> shift);

@@ -413,8 +413,11 @@ impl Memory {
         kind: CacheKind,
         observer: &mut O,
     ) {
-        if let Some((out, journey)) = self.cache_access_detailed(off, u32::from(access.size), kind)
-        {
+        // The caller found the access off the L1's most recent line.
+        if let Some(c) = self.caches.as_deref_mut() {
+            let paddr = RAM_BASE.wrapping_add(off as u32);
+            let (out, journey) = c.access_detailed_past_mru(paddr, u32::from(access.size), kind);
+            self.count_cache_cycles(kind, out.cycles);
             access.cache = Some(journey);
             access.served_by = Some(out.served_by);
             access.cycles = out.cycles;
