@@ -104,7 +104,7 @@ pub trait Observer {
     }
 
     /// A data access that made no page-table walk and resolved no page fault (a load or store
-    /// inside one page, on the D-TLB's most recent page or with no D-TLB): the hart's memory
+    /// inside one page, a D-TLB hit that needed no walk, or with no D-TLB): the hart's memory
     /// stall grew by its `cycles` less one and by nothing else, so it may sit inside a block
     /// run. By default it is an ordinary access.
     #[inline(always)]
