@@ -114,7 +114,8 @@ pub trait Observer {
 
     /// False if this observer has no use for [`Event::Retire`] events now: the interpreter
     /// then does not build them (a retirement per instruction is the largest share of a
-    /// traced run's events). Asked before every retirement, so it may change during a run.
+    /// traced run's events). Asked when a run through a decoded block starts (and before each
+    /// instruction run on its own), so it may change during a program's run.
     fn wants_retires(&self) -> bool {
         true
     }
