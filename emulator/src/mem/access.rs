@@ -58,7 +58,7 @@ use crate::mmu::pagemap::{
     WATCHED, WRITE,
 };
 use crate::mmu::sv32::{self, check_leaf, AccessFault, PrivContext, Pte, PteMemory, WalkFault};
-use crate::mmu::tlb::SfenceVma;
+use crate::mmu::tlb::{SfenceVma, TlbEntry};
 use crate::os::layout::Region;
 use crate::os::pagetable::{OutOfFrames, PageTables};
 
@@ -213,6 +213,14 @@ pub struct Memory {
     uncached_pte_read_cycles: u64,
     /// Tracing state (`traced.rs`; empty unless tracing).
     trace: traced::TraceState,
+}
+
+/// True if a TLB hit on `e` serves an access of `kind` in context `pctx` as it stands: a hit
+/// still checks the cached PTE, and a store to a clean page walks again to set D (priv spec
+/// §4.3.2 step 7).
+#[inline(always)]
+fn usable_without_walk(e: &TlbEntry, kind: AccessKind, pctx: PrivContext) -> bool {
+    (kind != AccessKind::Store || e.pte.dirty()) && check_leaf(e.pte, kind, pctx).is_ok()
 }
 
 impl Memory {
@@ -574,10 +582,7 @@ impl Memory {
                     &mut t.dtlb
                 };
                 if let Some(e) = tlb.lookup(vaddr, asid) {
-                    // A hit still checks the cached PTE; a store to a clean page walks again
-                    // to set D (priv spec §4.3.2 step 7).
-                    let dirty_ok = kind != AccessKind::Store || e.pte.dirty();
-                    if dirty_ok && check_leaf(e.pte, kind, pctx).is_ok() {
+                    if usable_without_walk(&e, kind, pctx) {
                         return Ok((e.paddr(vaddr), e.pte));
                     }
                 }
@@ -663,10 +668,8 @@ impl Memory {
         let (Some(t), Some(pctx)) = (self.tlbs.as_deref_mut(), self.context.data) else {
             return false;
         };
-        // What `translate_sv32` takes from a hit without walking again.
-        t.dtlb.lookup_hit_if(vaddr, asid, |e| {
-            (kind != AccessKind::Store || e.pte.dirty()) && check_leaf(e.pte, kind, pctx).is_ok()
-        })
+        t.dtlb
+            .lookup_hit_if(vaddr, asid, |e| usable_without_walk(e, kind, pctx))
     }
 
     /// Counts the modelled D-TLB access of a load or store whose host entry allowed it.

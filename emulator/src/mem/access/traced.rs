@@ -289,16 +289,30 @@ impl Memory {
     ) -> Option<(AccessOutcome, CacheJourney)> {
         let c = self.caches.as_deref_mut()?;
         let paddr = RAM_BASE.wrapping_add(off as u32);
-        let (out, journey) = match c.access_mru(paddr, size, kind) {
-            Some(cycles) => (
-                AccessOutcome {
+        match c.access_mru(paddr, size, kind) {
+            Some(cycles) => {
+                self.count_cache_cycles(kind, cycles);
+                let out = AccessOutcome {
                     served_by: Level::L1,
                     cycles,
-                },
-                CacheJourney::L1_HIT,
-            ),
-            None => c.access_detailed(paddr, size, kind),
-        };
+                };
+                Some((out, CacheJourney::L1_HIT))
+            }
+            None => self.cache_access_past_mru(off, size, kind),
+        }
+    }
+
+    /// [`Memory::cache_access_detailed`] for an access the L1's MRU shortcut just refused (it
+    /// is not tried again).
+    fn cache_access_past_mru(
+        &mut self,
+        off: usize,
+        size: u32,
+        kind: CacheKind,
+    ) -> Option<(AccessOutcome, CacheJourney)> {
+        let c = self.caches.as_deref_mut()?;
+        let paddr = RAM_BASE.wrapping_add(off as u32);
+        let (out, journey) = c.access_detailed_past_mru(paddr, size, kind);
         self.count_cache_cycles(kind, out.cycles);
         Some((out, journey))
     }
@@ -414,10 +428,8 @@ impl Memory {
         observer: &mut O,
     ) {
         // The caller found the access off the L1's most recent line.
-        if let Some(c) = self.caches.as_deref_mut() {
-            let paddr = RAM_BASE.wrapping_add(off as u32);
-            let (out, journey) = c.access_detailed_past_mru(paddr, u32::from(access.size), kind);
-            self.count_cache_cycles(kind, out.cycles);
+        if let Some((out, journey)) = self.cache_access_past_mru(off, u32::from(access.size), kind)
+        {
             access.cache = Some(journey);
             access.served_by = Some(out.served_by);
             access.cycles = out.cycles;

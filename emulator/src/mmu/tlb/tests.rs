@@ -352,15 +352,15 @@ fn probe_neither_counts_nor_touches_lru() {
 }
 
 #[test]
-fn probe_through_a_stale_or_foreign_hint_finds_nothing() {
+fn probe_finds_neither_another_asids_page_nor_an_evicted_one() {
     let mut t = tlb("2");
     access(&mut t, 0x1000, 1); // A
-    assert!(t.lookup(0x1000, 1).is_some()); // found by a search: A's slot is now its hint
+    assert!(t.lookup(0x1000, 1).is_some());
     assert!(t.probe(0x1000, 1).is_some());
-    // Another address space's A: the hinted slot holds the page, but not for ASID 2.
+    // Another address space's A: the slot holds the page, but not for ASID 2.
     assert!(t.probe(0x1000, 2).is_none());
     access(&mut t, 0x2000, 1); // B
-    access(&mut t, 0x3000, 1); // C evicts A: A's hint now points at another page's slot
+    access(&mut t, 0x3000, 1); // C evicts A
     assert!(t.probe(0x1000, 1).is_none());
     assert!(t.probe(0x3000, 1).is_some());
 }
