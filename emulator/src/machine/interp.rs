@@ -156,7 +156,7 @@ impl Core {
             // RAM offset of the page of `pc` (modelled runs only).
             let page_off = if model {
                 let entered = if O::ENABLED {
-                    mem.fetch_block_traced(pc, trace_at(hart, mem, pc, 0), observer)
+                    mem.fetch_block_traced(pc, |m| trace_at(hart, m, pc, 0), observer)
                 } else {
                     mem.fetch_block(pc)
                 };

@@ -791,12 +791,13 @@ impl Memory {
     }
 
     /// [`Memory::fetch_block`], traced: the I-TLB outcome is kept for the block's first fetch,
-    /// the walk's PTE reads are emitted, and a fetch that faults is emitted as a failed access.
+    /// the walk's PTE reads are emitted, and a fetch that faults is emitted as a failed access
+    /// (`at` says where it stands; it is asked only off the common entry).
     #[inline(always)]
     pub fn fetch_block_traced<O: Observer>(
         &mut self,
         pc: u32,
-        at: TraceAt,
+        at: impl FnOnce(&Memory) -> TraceAt,
         observer: &mut O,
     ) -> Result<usize, Exception> {
         // The common entry, as `fetch_block` makes it: an executable page, the I-TLB's most
@@ -814,6 +815,7 @@ impl Memory {
                 return Ok(entry_ram_offset(entry, pc & !(PAGE_SIZE - 1)));
             }
         }
+        let at = at(self);
         self.fetch_block_traced_slow(pc, at, observer)
     }
 
