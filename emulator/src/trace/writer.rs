@@ -708,18 +708,44 @@ fn level_name(l: Level) -> &'static str {
 
 /// One level's cell: `hit`, `miss`, `-` (not reached), with `+ev` when it evicted a clean
 /// line and `+wb` when it evicted a dirty one (written back below).
-fn level_cell(v: &LevelVisit) -> String {
-    let mut s = match v.hit {
-        None => "-".to_owned(),
-        Some(true) => "hit".to_owned(),
-        Some(false) => "miss".to_owned(),
-    };
-    if v.writebacks > 0 {
-        s.push_str("+wb");
-    } else if v.evictions > 0 {
-        s.push_str("+ev");
+fn level_cell(v: &LevelVisit) -> &'static str {
+    match (v.hit, v.writebacks > 0, v.evictions > 0) {
+        (None, false, false) => "-",
+        (None, true, _) => "-+wb",
+        (None, false, true) => "-+ev",
+        (Some(true), false, false) => "hit",
+        (Some(true), true, _) => "hit+wb",
+        (Some(true), false, true) => "hit+ev",
+        (Some(false), false, false) => "miss",
+        (Some(false), true, _) => "miss+wb",
+        (Some(false), false, true) => "miss+ev",
     }
-    s
+}
+
+/// Appends `value` in decimal, right-aligned in `width` columns (`{:>width}`).
+fn push_decimal_right(line: &mut String, value: u64, width: usize) {
+    let mut digits = [0u8; 20];
+    let (mut n, mut rest) = (0, value);
+    loop {
+        digits[n] = b'0' + (rest % 10) as u8;
+        n += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for _ in n..width {
+        line.push(' ');
+    }
+    line.extend(digits[..n].iter().rev().map(|&d| char::from(d)));
+}
+
+/// Appends the ASCII `text` left-aligned in `width` columns (`{:<width}`).
+fn push_left(line: &mut String, text: &str, width: usize) {
+    line.push_str(text);
+    for _ in text.len()..width {
+        line.push(' ');
+    }
 }
 
 fn text_event(line: &mut String, event: &Event) {
@@ -773,32 +799,40 @@ fn disasm(r: &Retire) -> String {
     .replace('\t', " ")
 }
 
+/// An access's line, written field by field: `seq insn  pc  kind size  vaddr -> paddr  region
+/// tlb  L1 L2 L3 served cycles`, each in its column as `{:>9} {:>10}  {:08x}  {:<6} {:>4}  …`
+/// would pad it (the commonest line; `format!` with padding was most of a text trace's time).
 fn text_access(line: &mut String, a: &Access) {
-    let paddr = a
-        .paddr
-        .map_or_else(|| "--------".to_owned(), |p| format!("{p:08x}"));
-    let region = a.region.map_or("-", |r| r.name());
-    let (l1, l2, l3) = match &a.cache {
-        Some(j) => (
-            level_cell(&j.levels[0]),
-            level_cell(&j.levels[1]),
-            level_cell(&j.levels[2]),
-        ),
-        None => ("-".into(), "-".into(), "-".into()),
-    };
-    let served = a.served_by.map_or("-", level_name);
-    let _ = write!(
-        line,
-        "{:>9} {:>10}  {:08x}  {:<6} {:>4}  {:08x} -> {paddr}  {region:<6}  {:<4}  {l1:<7} {l2:<7} {l3:<7} {served:<6} {:>6}",
-        a.seq,
-        a.insn,
-        a.pc,
-        a.kind.name(),
-        a.size,
-        a.vaddr,
-        tlb_name(a.tlb),
-        a.cycles
-    );
+    push_decimal_right(line, a.seq, 9);
+    line.push(' ');
+    push_decimal_right(line, a.insn, 10);
+    line.push_str("  ");
+    push_hex(line, a.pc, 8);
+    line.push_str("  ");
+    push_left(line, a.kind.name(), 6);
+    line.push(' ');
+    push_decimal_right(line, u64::from(a.size), 4);
+    line.push_str("  ");
+    push_hex(line, a.vaddr, 8);
+    line.push_str(" -> ");
+    match a.paddr {
+        Some(p) => push_hex(line, p, 8),
+        None => line.push_str("--------"),
+    }
+    line.push_str("  ");
+    push_left(line, a.region.map_or("-", |r| r.name()), 6);
+    line.push_str("  ");
+    push_left(line, tlb_name(a.tlb), 4);
+    line.push_str("  ");
+    let levels = a.cache.as_ref().map(|j| &j.levels);
+    for i in 0..3 {
+        let cell = levels.map_or("-", |l| level_cell(&l[i]));
+        push_left(line, cell, 7);
+        line.push(' ');
+    }
+    push_left(line, a.served_by.map_or("-", level_name), 6);
+    line.push(' ');
+    push_decimal_right(line, a.cycles, 6);
     let mut notes = Vec::new();
     if let Some(pf) = a.page_fault {
         notes.push(format!("{pf:?} page fault before").to_lowercase());
@@ -1295,6 +1329,46 @@ mod tests {
             jsonl_event(&mut line, &Event::Access(*a));
             assert_eq!(line, jsonl_access_as_map(a), "{a:?}");
         }
+    }
+
+    /// The text line's hand-made columns pad as `format!` does, and a level's cell says what
+    /// the level did.
+    #[test]
+    fn hand_padded_columns_match_format() {
+        for v in [
+            0u64,
+            7,
+            10,
+            99,
+            12345,
+            999_999,
+            1_000_000,
+            123_456_789_012,
+            u64::MAX,
+        ] {
+            for width in [0, 4, 6, 9, 10] {
+                let mut s = String::new();
+                push_decimal_right(&mut s, v, width);
+                assert_eq!(s, format!("{v:>width$}"));
+            }
+        }
+        for text in ["", "-", "hit", "miss+wb", "kernel", "longer than seven"] {
+            let mut s = String::new();
+            push_left(&mut s, text, 7);
+            assert_eq!(s, format!("{text:<7}"));
+        }
+        let cell = |hit, evictions, writebacks| {
+            level_cell(&LevelVisit {
+                hit,
+                evictions,
+                writebacks,
+            })
+        };
+        assert_eq!(cell(None, 0, 0), "-");
+        assert_eq!(cell(Some(true), 0, 0), "hit");
+        assert_eq!(cell(Some(false), 1, 0), "miss+ev");
+        assert_eq!(cell(Some(false), 2, 1), "miss+wb");
+        assert_eq!(cell(Some(true), 1, 1), "hit+wb");
     }
 
     #[test]
