@@ -625,10 +625,7 @@ fn push_hex(line: &mut String, value: u32, min_digits: u32) {
 
 /// Appends `value` in decimal.
 fn push_decimal(line: &mut String, value: u32) {
-    if value >= 10 {
-        push_decimal(line, value / 10);
-    }
-    line.push(char::from_digit(value % 10, 10).expect("a decimal digit"));
+    push_decimal_right(line, u64::from(value), 0);
 }
 
 fn lackey_access(line: &mut String, a: &Access) {
