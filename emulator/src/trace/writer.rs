@@ -938,14 +938,7 @@ fn text_process(line: &mut String, p: &ProcessEvent) {
 
 fn jsonl_event(line: &mut String, event: &Event) {
     let value = match event {
-        Event::Access(a) => {
-            // The commonest line, written from a struct (no map built per event).
-            if let Ok(text) = serde_json::to_string(&JsonlAccess::of(a)) {
-                line.push_str(&text);
-                line.push('\n');
-            }
-            return;
-        }
+        Event::Access(a) => return jsonl_access(line, a),
         Event::Retire(r) => json!({
             "event": "retire",
             "insn": r.insn,
@@ -999,6 +992,14 @@ fn jsonl_event(line: &mut String, event: &Event) {
         },
     };
     let _ = writeln!(line, "{value}");
+}
+
+/// An access's jsonl line (the commonest), written from a struct: no map built per event.
+fn jsonl_access(line: &mut String, a: &Access) {
+    if let Ok(text) = serde_json::to_string(&JsonlAccess::of(a)) {
+        line.push_str(&text);
+        line.push('\n');
+    }
 }
 
 /// An access's jsonl object: its fields in the order of their keys, which is how
