@@ -57,7 +57,28 @@ impl Hart {
         observer: &mut O,
         insn_no: u64,
     ) -> Result<Option<u32>, Exception> {
-        self.execute_in_block::<O, TLBS, CACHES>(c, &mut [].iter(), base, mem, observer, insn_no)
+        self.execute_in_block::<O, TLBS, CACHES, false>(
+            c,
+            &mut [].iter(),
+            base,
+            mem,
+            observer,
+            insn_no,
+        )
+    }
+
+    /// [`Hart::execute`] in a lean run (the traced block loop without retirements,
+    /// [`Memory::lean_access_at`]): an access finds its instruction's number and cycle from
+    /// the run the memory holds and the slot `c`, so the loop passes none.
+    #[inline(always)]
+    pub(crate) fn execute_in_lean_run<O: Observer, const TLBS: bool, const CACHES: bool>(
+        &mut self,
+        c: &CachedInsn,
+        base: u32,
+        mem: &mut Memory,
+        observer: &mut O,
+    ) -> Result<Option<u32>, Exception> {
+        self.execute_in_block::<O, TLBS, CACHES, true>(c, &mut [].iter(), base, mem, observer, 0)
     }
 
     /// [`Hart::execute`], where `c` may also be a fused pair (hart/fuse.rs), which only the
@@ -69,7 +90,12 @@ impl Hart {
     /// jumps.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn execute_in_block<O: Observer, const TLBS: bool, const CACHES: bool>(
+    pub(crate) fn execute_in_block<
+        O: Observer,
+        const TLBS: bool,
+        const CACHES: bool,
+        const LEAN: bool,
+    >(
         &mut self,
         c: &CachedInsn,
         rest: &mut std::slice::Iter<'_, CachedInsn>,
@@ -94,16 +120,20 @@ impl Hart {
         // for every instruction).
         macro_rules! at {
             () => {
-                TraceAt {
-                    pc: pc!(),
-                    insn: insn_no,
-                    cycle: super::cycle_count(
-                        self.instret,
-                        self.kernel_cycles,
-                        self.swap_cycles,
-                        self.pipeline.as_deref(),
-                        mem,
-                    ) + (insn_no - self.instret),
+                if LEAN {
+                    mem.lean_access_at(c)
+                } else {
+                    TraceAt {
+                        pc: pc!(),
+                        insn: insn_no,
+                        cycle: super::cycle_count(
+                            self.instret,
+                            self.kernel_cycles,
+                            self.swap_cycles,
+                            self.pipeline.as_deref(),
+                            mem,
+                        ) + (insn_no - self.instret),
+                    }
                 }
             };
         }
@@ -147,7 +177,10 @@ impl Hart {
             ($rd:expr, $rs1:expr, $offset:expr, $n:literal, $conv:expr) => {{
                 let addr = x!($rs1).wrapping_add($offset as u32);
                 let bytes = if O::ENABLED {
-                    mem.load_traced::<$n, O>(addr, at!(), observer)?
+                    {
+                        let at = at!();
+                        mem.load_traced::<$n, O>(addr, at, observer)?
+                    }
                 } else {
                     mem.load_with::<$n, TLBS, CACHES>(addr)?
                 };
@@ -161,7 +194,8 @@ impl Hart {
                 let mut bytes = [0u8; $n];
                 bytes.copy_from_slice(&val[..$n]);
                 if O::ENABLED {
-                    mem.store_traced::<$n, O>(addr, bytes, at!(), observer)?;
+                    let at = at!();
+                    mem.store_traced::<$n, O>(addr, bytes, at, observer)?;
                 } else {
                     mem.store_with::<$n, TLBS, CACHES>(addr, bytes)?;
                 }
@@ -172,7 +206,10 @@ impl Hart {
                 let addr = x!($rs1);
                 let $src = x!($rs2);
                 let old = if O::ENABLED {
-                    mem.amo_traced(addr, |$old| $new, at!(), observer)?
+                    {
+                        let at = at!();
+                        mem.amo_traced(addr, |$old| $new, at, observer)?
+                    }
                 } else {
                     mem.amo(addr, |$old| $new)?
                 };
@@ -333,7 +370,10 @@ impl Hart {
                     return Err(Exception::LoadMisaligned(addr));
                 }
                 let bytes = if O::ENABLED {
-                    mem.load_traced::<4, O>(addr, at!(), observer)?
+                    {
+                        let at = at!();
+                        mem.load_traced::<4, O>(addr, at, observer)?
+                    }
                 } else {
                     mem.load_with::<4, TLBS, CACHES>(addr)?
                 };
@@ -349,7 +389,8 @@ impl Hart {
                 if self.reservation.take() == Some(addr) {
                     let bytes = x!(rs2).to_le_bytes();
                     if O::ENABLED {
-                        mem.store_traced::<4, O>(addr, bytes, at!(), observer)?;
+                        let at = at!();
+                        mem.store_traced::<4, O>(addr, bytes, at, observer)?;
                     } else {
                         mem.store_with::<4, TLBS, CACHES>(addr, bytes)?;
                     }

@@ -271,87 +271,130 @@ impl Core {
                             insn: hart.instret,
                             cycles: run_cycles,
                             four_byte,
+                            first_slot: insns.as_ptr() as usize,
                         };
                         mem.begin_block_run(run, observer);
                     }
                     // Whether retirements are reported: asked once per block run (only a
                     // client request, an `ecall` that ends the burst, changes it).
                     let retires = O::ENABLED && observer.wants_retires();
-                    let done = 'block: {
-                        while let Some(c) = rest.next() {
-                            let i = if O::ENABLED {
-                                traced_i = traced_i.wrapping_add(1);
-                                traced_i
-                            } else {
-                                len - 1 - rest.len()
-                            };
-                            let insn_no = hart.instret + i as u64;
-                            if O::BLOCK_RUNS && CACHES {
-                                // The open block run's next fetch costs the L1I's shortcut
-                                // and a count; the others are reported (what they need of the
-                                // run is the memory's, from `begin_block_run`: fewer values
-                                // live across the loop).
-                                let off = block_off + c.offset as usize;
-                                if !mem.fetch_in_open_block_run(off, c.len, observer) {
-                                    mem.fetch_in_block_run(c.offset, c.len, i, observer);
+                    // A lean run: block runs without retirements, the common traced loop,
+                    // which keeps nothing per instruction that the untraced loop does not:
+                    // no position (an access finds it from its slot), no sequence number
+                    // (the memory counts the run's fetches in it where it needs it,
+                    // [`Memory::count_run_fetches`]), no retirement test.
+                    let lean = O::BLOCK_RUNS && CACHES && !retires;
+                    // Leaving the block at the exception of its instruction `i`: the
+                    // instructions before it retired, it did not (the faulting instruction's
+                    // slot, not `c`'s: in a fused load pair, functional runs, it is the
+                    // second's).
+                    macro_rules! exception_in_block {
+                        ($i:expr, $e:expr) => {{
+                            let i = $i;
+                            pc = start.wrapping_add(insns[i].offset as u32);
+                            if O::BLOCK_RUNS {
+                                if lean {
+                                    mem.count_run_fetches(i + 1);
                                 }
-                            } else if O::ENABLED {
-                                let ipc = start.wrapping_add(c.offset as u32);
-                                let off = model.then_some(block_off + c.offset as usize);
-                                let at = TraceAt {
-                                    pc: ipc,
-                                    insn: insn_no,
-                                    cycle: run_cycles + mem.stall_cycle_total() + i as u64,
-                                };
-                                mem.fetch_traced(ipc, off, c.len as u32, at, observer);
-                            } else if CACHES {
-                                mem.fetch_line(block_off + c.offset as usize, c.len as u32);
+                                // The faulting instruction was fetched.
+                                observer.end_block_run(hart.instret + i as u64 + 1);
                             }
-                            // Fused pairs (functional runs only) consume a second slot
-                            // of `rest`; the other loops leave it alone, which keeps their
-                            // code as it was (`rest` handed to the executor cost the TLB loop
-                            // 4% more host instructions).
-                            let done = if !O::ENABLED && !model {
-                                hart.execute_in_block::<O, TLBS, CACHES>(
-                                    c, &mut rest, start, mem, observer, insn_no,
-                                )
-                            } else {
-                                hart.execute::<O, TLBS, CACHES>(c, start, mem, observer, insn_no)
-                            };
-                            match done {
-                                Ok(next) => {
-                                    if retires {
-                                        let pc = start.wrapping_add(c.offset as u32);
-                                        report_retire(hart, pc, c, insn_no, observer);
-                                    }
-                                    // Only a jump or a taken branch leaves early (a branch to
-                                    // the next instruction returns `None`, like every other
-                                    // instruction).
-                                    if let Some(next) = next {
+                            hart.instret += i as u64;
+                            for done in &insns[..i] {
+                                mix[done.class as usize] += 1;
+                            }
+                            if model {
+                                mem.itlb_same_page_fetches(i as u64);
+                            }
+                            if let Some(p) = hart.pipeline.as_deref_mut() {
+                                p.interrupted(slot, i);
+                            }
+                            Stop::Exception($e)
+                        }};
+                    }
+                    let done = 'block: {
+                        if lean {
+                            while let Some(c) = rest.next() {
+                                let off = block_off + c.offset as usize;
+                                if !mem.fetch_in_open_block_run::<O, true>(off, c.len, observer) {
+                                    let i = len - 1 - rest.len();
+                                    mem.fetch_in_lean_run(c.offset, c.len, i, observer);
+                                }
+                                match hart
+                                    .execute_in_lean_run::<O, TLBS, CACHES>(c, start, mem, observer)
+                                {
+                                    Ok(None) => {}
+                                    Ok(Some(next)) => {
                                         pc = next;
                                         break 'block len - rest.len();
                                     }
+                                    Err(e) => {
+                                        break 'run exception_in_block!(len - 1 - rest.len(), e);
+                                    }
                                 }
-                                Err(e) => {
-                                    let i = len - 1 - rest.len();
-                                    // The faulting instruction's slot, not `c`'s: in a fused
-                                    // load pair (functional runs) it is the second's.
-                                    pc = start.wrapping_add(insns[i].offset as u32);
-                                    if O::BLOCK_RUNS {
-                                        // The faulting instruction was fetched.
-                                        observer.end_block_run(hart.instret + i as u64 + 1);
+                            }
+                        } else {
+                            while let Some(c) = rest.next() {
+                                let i = if O::ENABLED {
+                                    traced_i = traced_i.wrapping_add(1);
+                                    traced_i
+                                } else {
+                                    len - 1 - rest.len()
+                                };
+                                let insn_no = hart.instret + i as u64;
+                                if O::BLOCK_RUNS && CACHES {
+                                    // The open block run's next fetch costs the L1I's shortcut
+                                    // and a count; the others are reported (what they need of the
+                                    // run is the memory's, from `begin_block_run`: fewer values
+                                    // live across the loop).
+                                    let off = block_off + c.offset as usize;
+                                    if !mem
+                                        .fetch_in_open_block_run::<O, false>(off, c.len, observer)
+                                    {
+                                        mem.fetch_in_block_run(c.offset, c.len, i, observer);
                                     }
-                                    hart.instret += i as u64;
-                                    for done in &insns[..i] {
-                                        mix[done.class as usize] += 1;
+                                } else if O::ENABLED {
+                                    let ipc = start.wrapping_add(c.offset as u32);
+                                    let off = model.then_some(block_off + c.offset as usize);
+                                    let at = TraceAt {
+                                        pc: ipc,
+                                        insn: insn_no,
+                                        cycle: run_cycles + mem.stall_cycle_total() + i as u64,
+                                    };
+                                    mem.fetch_traced(ipc, off, c.len as u32, at, observer);
+                                } else if CACHES {
+                                    mem.fetch_line(block_off + c.offset as usize, c.len as u32);
+                                }
+                                // Fused pairs (functional runs only) consume a second slot
+                                // of `rest`; the other loops leave it alone, which keeps their
+                                // code as it was (`rest` handed to the executor cost the TLB loop
+                                // 4% more host instructions).
+                                let done = if !O::ENABLED && !model {
+                                    hart.execute_in_block::<O, TLBS, CACHES, false>(
+                                        c, &mut rest, start, mem, observer, insn_no,
+                                    )
+                                } else {
+                                    hart.execute::<O, TLBS, CACHES>(
+                                        c, start, mem, observer, insn_no,
+                                    )
+                                };
+                                match done {
+                                    Ok(next) => {
+                                        if retires {
+                                            let pc = start.wrapping_add(c.offset as u32);
+                                            report_retire(hart, pc, c, insn_no, observer);
+                                        }
+                                        // Only a jump or a taken branch leaves early (a branch to
+                                        // the next instruction returns `None`, like every other
+                                        // instruction).
+                                        if let Some(next) = next {
+                                            pc = next;
+                                            break 'block len - rest.len();
+                                        }
                                     }
-                                    if model {
-                                        mem.itlb_same_page_fetches(i as u64);
+                                    Err(e) => {
+                                        break 'run exception_in_block!(len - 1 - rest.len(), e);
                                     }
-                                    if let Some(p) = hart.pipeline.as_deref_mut() {
-                                        p.interrupted(slot, i);
-                                    }
-                                    break 'run Stop::Exception(e);
                                 }
                             }
                         }
@@ -364,6 +407,9 @@ impl Core {
                         len
                     };
                     if O::BLOCK_RUNS {
+                        if lean {
+                            mem.count_run_fetches(done);
+                        }
                         observer.end_block_run(hart.instret + done as u64);
                     }
                     hart.instret += done as u64;

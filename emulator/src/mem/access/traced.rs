@@ -45,6 +45,10 @@ pub struct BlockRunAt {
     pub cycles: u64,
     /// Bit `k`: the run's instruction `k` is 4 bytes long.
     pub four_byte: u64,
+    /// The address of the block's first decoded slot: in a lean run
+    /// ([`Memory::lean_access_at`]) an instruction's position is its slot's distance from it,
+    /// so the loop keeps no count.
+    pub first_slot: usize,
 }
 
 /// An access made where no observer is at hand, waiting to be emitted.
@@ -84,6 +88,10 @@ pub(super) struct TraceState {
     next_plain_pc: u32,
     /// The block run being traced ([`Memory::begin_block_run`]).
     run: BlockRunAt,
+    /// In a lean run (the traced loop without retirements): how many of the run's fetches
+    /// `seq` counts. Its common fetches leave `seq` alone; whatever needs `seq` exact first
+    /// adds the fetches since ([`Memory::count_run_fetches`]).
+    counted: usize,
 }
 
 impl TraceState {
@@ -1005,6 +1013,49 @@ impl Memory {
         self.fetch_traced_slow(pc, Some(off), u32::from(len), at, observer);
     }
 
+    /// In a lean run, counts the run's first `n` fetches in `seq` (those since the last count).
+    #[inline(always)]
+    pub fn count_run_fetches(&mut self, n: usize) {
+        debug_assert!(
+            n >= self.trace.counted,
+            "a lean run's fetches counted twice"
+        );
+        self.trace.seq += n.wrapping_sub(self.trace.counted) as u64;
+        self.trace.counted = n;
+    }
+
+    /// Where a data access of the instruction in decoded slot `c` of the lean run stands (its
+    /// position is the slot's distance from the run's first), with the run's fetches up to
+    /// and including its own counted in `seq`.
+    #[inline(always)]
+    pub fn lean_access_at(&mut self, c: &CachedInsn) -> TraceAt {
+        let run = &self.trace.run;
+        let slot = c as *const CachedInsn as usize;
+        let i = slot.wrapping_sub(run.first_slot) / std::mem::size_of::<CachedInsn>();
+        let at = TraceAt {
+            pc: run.pc.wrapping_add(u32::from(c.offset)),
+            insn: run.insn + i as u64,
+            cycle: run.cycles + self.stall_cycle_total() + i as u64,
+        };
+        self.count_run_fetches(i + 1);
+        at
+    }
+
+    /// [`Memory::fetch_in_block_run`] in a lean run: the fetches before it are counted first,
+    /// and it counts its own.
+    #[inline(never)]
+    pub fn fetch_in_lean_run<O: Observer>(
+        &mut self,
+        offset: u16,
+        len: u8,
+        i: usize,
+        observer: &mut O,
+    ) {
+        self.count_run_fetches(i);
+        self.fetch_in_block_run(offset, len, i, observer);
+        self.trace.counted = i + 1;
+    }
+
     /// A run through a decoded block starts (`run`; its `four_byte` as for
     /// [`Observer::open_block_run`]), after its block entry ([`Memory::fetch_block_traced`]):
     /// if nothing waits to be reported and the I-TLB did not miss, the observer may open its
@@ -1013,6 +1064,7 @@ impl Memory {
     #[inline(always)]
     pub fn begin_block_run<O: Observer>(&mut self, run: BlockRunAt, observer: &mut O) {
         self.trace.run = run;
+        self.trace.counted = 0;
         let Some(c) = self.caches.as_deref() else {
             return;
         };
@@ -1042,7 +1094,7 @@ impl Memory {
     /// the run's next: its cache access and seq are counted, and true returned. False, having
     /// done nothing, if not (then call [`Memory::fetch_in_block_run`]).
     #[inline(always)]
-    pub fn fetch_in_open_block_run<O: Observer>(
+    pub fn fetch_in_open_block_run<O: Observer, const LEAN: bool>(
         &mut self,
         off: usize,
         len: u8,
@@ -1058,7 +1110,10 @@ impl Memory {
         match c.access_mru(paddr, u32::from(len), CacheKind::Fetch) {
             Some(cycles) => {
                 self.count_cache_cycles(CacheKind::Fetch, cycles);
-                self.trace.seq += 1;
+                // A lean run counts its fetches in `seq` only where it needs `seq`.
+                if !LEAN {
+                    self.trace.seq += 1;
+                }
                 true
             }
             None => false,
