@@ -140,6 +140,9 @@ impl Core {
         let blocks = &mut self.blocks;
         let mix = &mut self.mix;
         let mut pc = hart.pc;
+        // Whether retirements are reported: asked once per burst (only a client request, an
+        // `ecall` that ends the burst, changes it).
+        let retires = O::ENABLED && observer.wants_retires();
         let stop = 'run: loop {
             // One flag per block boundary covers stale code, watched stores and stop requests.
             if mem.needs_attention() {
@@ -275,9 +278,6 @@ impl Core {
                         };
                         mem.begin_block_run(run, observer);
                     }
-                    // Whether retirements are reported: asked once per block run (only a
-                    // client request, an `ecall` that ends the burst, changes it).
-                    let retires = O::ENABLED && observer.wants_retires();
                     // A lean run: block runs without retirements, the common traced loop,
                     // which keeps nothing per instruction that the untraced loop does not:
                     // no position (an access finds it from its slot), no sequence number

@@ -222,9 +222,10 @@ pub fn access_record(a: &Access) -> [u8; RECORD_SIZE] {
     r
 }
 
-/// The words of an access record (word `i` holds bytes `8i..8i+8`).
+/// The words of an access record (word `i` holds bytes `8i..8i+8`): what the writer stores
+/// straight into its buffer.
 #[inline(always)]
-fn access_words(a: &Access) -> [u64; RECORD_WORDS] {
+pub fn access_words(a: &Access) -> [u64; RECORD_WORDS] {
     let mut flags = 0u64;
     let region = a.region.map_or(0xff, |g| g as u64);
     let tlb = match a.tlb {

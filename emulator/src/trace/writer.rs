@@ -321,6 +321,19 @@ impl<W: Write> Tracer<W> {
         }
     }
 
+    /// Appends one bin record given as its eight words, stored straight into the chunk (an
+    /// access's record was put together on the stack and then copied: twice the stores).
+    #[inline(always)]
+    fn push_words(&mut self, words: [u64; bin::RECORD_WORDS]) -> usize {
+        let at = self.reserve_bin();
+        if let Some(r) = self.bin.get_mut(at..at + bin::RECORD_SIZE) {
+            for (chunk, word) in r.chunks_exact_mut(8).zip(words) {
+                chunk.copy_from_slice(&word.to_le_bytes());
+            }
+        }
+        at
+    }
+
     /// The offset of a new record's bytes in `bin` (writing the chunk out first if it is full).
     #[inline(always)]
     fn reserve_bin(&mut self) -> usize {
@@ -381,18 +394,16 @@ impl<W: Write> Tracer<W> {
     #[inline(always)]
     fn open_block(&mut self, a: &PlainFetch, four_byte: u64) {
         self.close_block_run(a.insn);
+        self.open_block_after_runs(a, four_byte);
+    }
+
+    /// [`Tracer::open_block`] with no block run open.
+    #[inline(always)]
+    fn open_block_after_runs(&mut self, a: &PlainFetch, four_byte: u64) {
         self.close_run();
         self.last_seq = a.seq;
         self.last_insn = a.insn;
-        let at = self.reserve_bin();
-        if let Some(r) = self.bin.get_mut(at..at + bin::RECORD_SIZE) {
-            for (chunk, word) in r
-                .chunks_exact_mut(8)
-                .zip(block_run::open_words(a, four_byte))
-            {
-                chunk.copy_from_slice(&word.to_le_bytes());
-            }
-        }
+        let at = self.push_words(block_run::open_words(a, four_byte));
         self.block_run = Some((at, a.insn));
     }
 
@@ -465,7 +476,7 @@ impl<W: Write> Observer for Tracer<W> {
             } else {
                 self.last_seq = access.seq;
                 self.last_insn = access.insn;
-                self.push_bin(bin::access_record(access));
+                self.push_words(bin::access_words(access));
             }
         } else {
             self.on_event(&Event::Access(*access));
@@ -490,8 +501,13 @@ impl<W: Write> Observer for Tracer<W> {
 
     #[inline(always)]
     fn begin_block_run(&mut self, first: &PlainFetch, four_byte: u64) {
+        // The interpreter ended the block run before (`end_block_run`).
+        debug_assert!(
+            self.block_run.is_none(),
+            "a block run begins inside another"
+        );
         if self.bin_all {
-            self.open_block(first, four_byte);
+            self.open_block_after_runs(first, four_byte);
         }
     }
 
@@ -505,7 +521,7 @@ impl<W: Write> Observer for Tracer<W> {
         if self.bin_all {
             self.last_seq = access.seq;
             self.last_insn = access.insn;
-            self.push_bin(bin::access_record(access));
+            self.push_words(bin::access_words(access));
         } else {
             self.on_event(&Event::Access(*access));
         }
