@@ -130,6 +130,68 @@ fn block_runs_convert_byte_for_byte() {
     }
 }
 
+/// The interpreter runs blocks in two traced loops: the lean one (no retirements reported; it
+/// keeps no position, sequence number or retirement test per instruction) and the general one
+/// (`--trace-regs`). They must see every access alike: a bin trace made by the lean loop,
+/// converted to text, is the live `--trace-regs` text trace with its retirement lines taken
+/// out, on runs with side exits, L1I line changes, self-modifying code, a crash and swap.
+#[test]
+fn lean_and_retiring_loops_trace_the_same_accesses() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &str, &[&str], Vec<&str>); 5] = [
+        ("bench", "coremark_like", &["1"], vec![]),
+        (
+            "examples",
+            "list_vs_array",
+            &["300", "1"],
+            SMALL_FIFO.to_vec(),
+        ),
+        ("tests", "self_modify", &[], vec![]),
+        ("tests", "stack_overflow", &[], vec![]),
+        ("examples", "thrash", &["20000", "2"], vec!["--ram", "256K"]),
+    ];
+    for (kind, name, args, extra) in cases {
+        let elf = guest_elf(kind, name);
+        let bin = dir.path().join("lean.bin");
+        let conv = dir.path().join("lean.txt");
+        let regs = dir.path().join("regs.txt");
+        let mut flags = vec!["--trace", bin.to_str().unwrap(), "--trace-format", "bin"];
+        flags.extend(&extra);
+        let status = status_code(&rvscope_run(&flags, &elf, args));
+        let mut flags = vec!["--trace", regs.to_str().unwrap(), "--trace-regs"];
+        flags.extend(&extra);
+        assert_eq!(
+            status_code(&rvscope_run(&flags, &elf, args)),
+            status,
+            "{name}"
+        );
+        let out = trace_tool(&[
+            "convert",
+            bin.to_str().unwrap(),
+            "--to",
+            "text",
+            "-o",
+            conv.to_str().unwrap(),
+        ]);
+        assert_exit_0(&out);
+        let conv = std::fs::read_to_string(&conv).unwrap();
+        let regs = std::fs::read_to_string(&regs).unwrap();
+        let retires = regs
+            .lines()
+            .filter(|l| l.split_whitespace().nth(3) == Some("retire"))
+            .count();
+        let without: Vec<&str> = regs
+            .lines()
+            .filter(|l| l.split_whitespace().nth(3) != Some("retire"))
+            .collect();
+        assert!(retires > 1000, "{name}: {retires} retirements");
+        assert!(
+            conv.lines().eq(without.iter().copied()),
+            "{name} {extra:?}: the lean loop traced other accesses"
+        );
+    }
+}
+
 /// Without `--trace-regs` a bin trace keeps no retirements (they would be most of its records):
 /// its stats count none, and converting it to `commit`, which is made of them, is a one-line
 /// error naming the flag.
