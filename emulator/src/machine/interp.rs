@@ -283,7 +283,7 @@ impl Core {
                     // no position (an access finds it from its slot), no sequence number
                     // (the memory counts the run's fetches in it where it needs it,
                     // [`Memory::count_run_fetches`]), no retirement test.
-                    let lean = O::BLOCK_RUNS && CACHES && !retires;
+                    let mut lean = O::BLOCK_RUNS && CACHES && !retires;
                     // Leaving the block at the exception of its instruction `i`: the
                     // instructions before it retired, it did not (the faulting instruction's
                     // slot, not `c`'s: in a fused load pair, functional runs, it is the
@@ -313,27 +313,29 @@ impl Core {
                         }};
                     }
                     let done = 'block: {
-                        if lean {
-                            while let Some(c) = rest.next() {
-                                let off = block_off + c.offset as usize;
-                                if !mem.fetch_in_open_block_run::<O, true>(off, c.len, observer) {
-                                    let i = len - 1 - rest.len();
-                                    mem.fetch_in_lean_run(c.offset, c.len, i, observer);
+                        if O::BLOCK_RUNS && CACHES && lean {
+                            // The observer runs it (`Observer::lean_block_run`), so that the
+                            // other loops' code does not hold it.
+                            match observer
+                                .lean_block_run::<TLBS, CACHES>(hart, mem, insns, start, block_off)
+                            {
+                                LeanExit::NotRun => lean = false,
+                                LeanExit::Left(done, next) => {
+                                    pc = next;
+                                    break 'block done;
                                 }
-                                match hart
-                                    .execute_in_lean_run::<O, TLBS, CACHES>(c, start, mem, observer)
-                                {
-                                    Ok(None) => {}
-                                    Ok(Some(next)) => {
-                                        pc = next;
-                                        break 'block len - rest.len();
+                                LeanExit::FellThrough => {
+                                    if let Some(c) = insns.last() {
+                                        pc = start.wrapping_add(c.offset as u32 + c.len as u32);
                                     }
-                                    Err(e) => {
-                                        break 'run exception_in_block!(len - 1 - rest.len(), e);
-                                    }
+                                    break 'block len;
+                                }
+                                LeanExit::Fault(i, e) => {
+                                    break 'run exception_in_block!(i, e);
                                 }
                             }
-                        } else {
+                        }
+                        {
                             while let Some(c) = rest.next() {
                                 let i = if O::ENABLED {
                                     traced_i = traced_i.wrapping_add(1);
@@ -474,6 +476,54 @@ impl Core {
         hart.pc = pc;
         stop
     }
+}
+
+/// How a lean block run ended ([`lean_block_run`]).
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum LeanExit {
+    /// The observer runs none: the general traced loop runs the block.
+    NotRun,
+    /// A jump or taken branch after this many instructions, to this pc.
+    Left(usize, u32),
+    /// The run went through the whole block.
+    FellThrough,
+    /// Instruction `i` raised the exception (it did not retire).
+    Fault(usize, Exception),
+}
+
+/// A lean block run of the decoded block `insns` (at `start`, RAM offset `block_off`): the
+/// traced loop without retirements, which keeps nothing per instruction that the untraced loop
+/// does not — no position (an access finds it from its decoded slot,
+/// [`Memory::lean_access_at`]), no sequence number (the memory counts the run's fetches where
+/// it needs them, [`Memory::count_run_fetches`]), no retirement test. Block-run observers run
+/// it from [`Observer::lean_block_run`]: inside `Core::burst` its mere presence changed how
+/// the untraced loop compiled (a register spilled, 2% more host instructions).
+#[doc(hidden)]
+#[inline(always)]
+pub fn lean_block_run<O: Observer, const TLBS: bool, const CACHES: bool>(
+    hart: &mut Hart,
+    mem: &mut Memory,
+    observer: &mut O,
+    insns: &[CachedInsn],
+    start: u32,
+    block_off: usize,
+) -> LeanExit {
+    let len = insns.len();
+    let mut rest = insns.iter();
+    while let Some(c) = rest.next() {
+        let off = block_off + c.offset as usize;
+        if !mem.fetch_in_open_block_run::<O, true>(off, c.len, observer) {
+            let i = len - 1 - rest.len();
+            mem.fetch_in_lean_run(c.offset, c.len, i, observer);
+        }
+        match hart.execute_in_lean_run::<O, TLBS, CACHES>(c, start, mem, observer) {
+            Ok(None) => {}
+            Ok(Some(next)) => return LeanExit::Left(len - rest.len(), next),
+            Err(e) => return LeanExit::Fault(len - 1 - rest.len(), e),
+        }
+    }
+    LeanExit::FellThrough
 }
 
 /// The burst's limit falls inside a block of `len` instructions: if it is the end of a slice

@@ -44,6 +44,8 @@ mod interp;
 pub use bare::BareMachine;
 pub use interp::Core;
 use interp::Stop;
+#[doc(hidden)]
+pub use interp::{lean_block_run, LeanExit};
 
 /// How a run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -112,6 +112,26 @@ pub trait Observer {
         self.on_access(access);
     }
 
+    /// Runs a decoded block the lean way (the interpreter's, for block-run observers: see
+    /// `machine::interp::lean_block_run`); by default runs none
+    /// (the interpreter's general traced loop does). Called only if [`Observer::BLOCK_RUNS`].
+    #[doc(hidden)]
+    #[inline(always)]
+    fn lean_block_run<const TLBS: bool, const CACHES: bool>(
+        &mut self,
+        hart: &mut crate::hart::Hart,
+        mem: &mut crate::mem::access::Memory,
+        insns: &[crate::mem::access::CachedInsn],
+        start: u32,
+        block_off: usize,
+    ) -> crate::machine::LeanExit
+    where
+        Self: Sized,
+    {
+        let _ = (hart, mem, insns, start, block_off);
+        crate::machine::LeanExit::NotRun
+    }
+
     /// False if this observer has no use for [`Event::Retire`] events now: the interpreter
     /// then does not build them (a retirement per instruction is the largest share of a
     /// traced run's events). Asked when a run through a decoded block starts (and before each

@@ -486,6 +486,20 @@ impl<W: Write> Observer for Tracer<W> {
     const BLOCK_RUNS: bool = true;
 
     #[inline(always)]
+    fn lean_block_run<const TLBS: bool, const CACHES: bool>(
+        &mut self,
+        hart: &mut crate::hart::Hart,
+        mem: &mut crate::mem::access::Memory,
+        insns: &[crate::mem::access::CachedInsn],
+        start: u32,
+        block_off: usize,
+    ) -> crate::machine::LeanExit {
+        crate::machine::lean_block_run::<Self, TLBS, CACHES>(
+            hart, mem, self, insns, start, block_off,
+        )
+    }
+
+    #[inline(always)]
     fn in_block_run(&self) -> bool {
         self.block_run.is_some()
     }
