@@ -17,6 +17,26 @@ fn trace_tool(args: &[&str]) -> std::process::Output {
     rvscope().arg("trace").args(args).output().unwrap()
 }
 
+/// Runs `elf args` with `flags` and then `extra`; its exit status.
+fn run_with(flags: &[&str], extra: &[&str], elf: &Path, args: &[&str]) -> i32 {
+    let all: Vec<&str> = flags.iter().chain(extra).copied().collect();
+    status_code(&rvscope_run(&all, elf, args))
+}
+
+/// Converts bin trace `bin` to text in file `out`; the text.
+fn bin_to_text(bin: &Path, out: &Path) -> Vec<u8> {
+    let done = trace_tool(&[
+        "convert",
+        bin.to_str().unwrap(),
+        "--to",
+        "text",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_exit_0(&done);
+    std::fs::read(out).unwrap()
+}
+
 /// Small FIFO caches with no L3 and a slower L1D: every setting differs from the defaults.
 const SMALL_FIFO: [&str; 12] = [
     "--ic",
@@ -92,26 +112,11 @@ fn block_runs_convert_byte_for_byte() {
         let live = dir.path().join("live");
         let bin = dir.path().join("t.bin");
         let conv = dir.path().join("conv");
-        let mut flags = vec!["--trace", live.to_str().unwrap(), "--trace-format", "text"];
-        flags.extend(&extra);
-        let status = status_code(&rvscope_run(&flags, &elf, args));
-        let mut flags = vec!["--trace", bin.to_str().unwrap(), "--trace-format", "bin"];
-        flags.extend(&extra);
-        assert_eq!(
-            status_code(&rvscope_run(&flags, &elf, args)),
-            status,
-            "{name}"
-        );
-        let out = trace_tool(&[
-            "convert",
-            bin.to_str().unwrap(),
-            "--to",
-            "text",
-            "-o",
-            conv.to_str().unwrap(),
-        ]);
-        assert_exit_0(&out);
-        let (live, conv) = (std::fs::read(&live).unwrap(), std::fs::read(&conv).unwrap());
+        let text = ["--trace", live.to_str().unwrap(), "--trace-format", "text"];
+        let status = run_with(&text, &extra, &elf, args);
+        let to_bin = ["--trace", bin.to_str().unwrap(), "--trace-format", "bin"];
+        assert_eq!(run_with(&to_bin, &extra, &elf, args), status, "{name}");
+        let (live, conv) = (std::fs::read(&live).unwrap(), bin_to_text(&bin, &conv));
         assert!(live == conv, "{name} {extra:?}: conversion differs");
         // Records (64 bytes each, after the header) against fetches (lines of kind fetch).
         let bytes = std::fs::read(&bin).unwrap();
@@ -155,26 +160,11 @@ fn lean_and_retiring_loops_trace_the_same_accesses() {
         let bin = dir.path().join("lean.bin");
         let conv = dir.path().join("lean.txt");
         let regs = dir.path().join("regs.txt");
-        let mut flags = vec!["--trace", bin.to_str().unwrap(), "--trace-format", "bin"];
-        flags.extend(&extra);
-        let status = status_code(&rvscope_run(&flags, &elf, args));
-        let mut flags = vec!["--trace", regs.to_str().unwrap(), "--trace-regs"];
-        flags.extend(&extra);
-        assert_eq!(
-            status_code(&rvscope_run(&flags, &elf, args)),
-            status,
-            "{name}"
-        );
-        let out = trace_tool(&[
-            "convert",
-            bin.to_str().unwrap(),
-            "--to",
-            "text",
-            "-o",
-            conv.to_str().unwrap(),
-        ]);
-        assert_exit_0(&out);
-        let conv = std::fs::read_to_string(&conv).unwrap();
+        let to_bin = ["--trace", bin.to_str().unwrap(), "--trace-format", "bin"];
+        let status = run_with(&to_bin, &extra, &elf, args);
+        let with_regs = ["--trace", regs.to_str().unwrap(), "--trace-regs"];
+        assert_eq!(run_with(&with_regs, &extra, &elf, args), status, "{name}");
+        let conv = String::from_utf8(bin_to_text(&bin, &conv)).unwrap();
         let regs = std::fs::read_to_string(&regs).unwrap();
         let retires = regs
             .lines()
