@@ -177,10 +177,8 @@ impl Hart {
             ($rd:expr, $rs1:expr, $offset:expr, $n:literal, $conv:expr) => {{
                 let addr = x!($rs1).wrapping_add($offset as u32);
                 let bytes = if O::ENABLED {
-                    {
-                        let at = at!();
-                        mem.load_traced::<$n, O>(addr, at, observer)?
-                    }
+                    let at = at!();
+                    mem.load_traced::<$n, O>(addr, at, observer)?
                 } else {
                     mem.load_with::<$n, TLBS, CACHES>(addr)?
                 };
@@ -206,10 +204,8 @@ impl Hart {
                 let addr = x!($rs1);
                 let $src = x!($rs2);
                 let old = if O::ENABLED {
-                    {
-                        let at = at!();
-                        mem.amo_traced(addr, |$old| $new, at, observer)?
-                    }
+                    let at = at!();
+                    mem.amo_traced(addr, |$old| $new, at, observer)?
                 } else {
                     mem.amo(addr, |$old| $new)?
                 };
@@ -370,10 +366,8 @@ impl Hart {
                     return Err(Exception::LoadMisaligned(addr));
                 }
                 let bytes = if O::ENABLED {
-                    {
-                        let at = at!();
-                        mem.load_traced::<4, O>(addr, at, observer)?
-                    }
+                    let at = at!();
+                    mem.load_traced::<4, O>(addr, at, observer)?
                 } else {
                     mem.load_with::<4, TLBS, CACHES>(addr)?
                 };

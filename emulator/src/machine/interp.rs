@@ -335,68 +335,62 @@ impl Core {
                                 }
                             }
                         }
-                        {
-                            while let Some(c) = rest.next() {
-                                let i = if O::ENABLED {
-                                    traced_i = traced_i.wrapping_add(1);
-                                    traced_i
-                                } else {
-                                    len - 1 - rest.len()
-                                };
-                                let insn_no = hart.instret + i as u64;
-                                if O::BLOCK_RUNS && CACHES {
-                                    // The open block run's next fetch costs the L1I's shortcut
-                                    // and a count; the others are reported (what they need of the
-                                    // run is the memory's, from `begin_block_run`: fewer values
-                                    // live across the loop).
-                                    let off = block_off + c.offset as usize;
-                                    if !mem
-                                        .fetch_in_open_block_run::<O, false>(off, c.len, observer)
-                                    {
-                                        mem.fetch_in_block_run(c.offset, c.len, i, observer);
-                                    }
-                                } else if O::ENABLED {
-                                    let ipc = start.wrapping_add(c.offset as u32);
-                                    let off = model.then_some(block_off + c.offset as usize);
-                                    let at = TraceAt {
-                                        pc: ipc,
-                                        insn: insn_no,
-                                        cycle: run_cycles + mem.stall_cycle_total() + i as u64,
-                                    };
-                                    mem.fetch_traced(ipc, off, c.len as u32, at, observer);
-                                } else if CACHES {
-                                    mem.fetch_line(block_off + c.offset as usize, c.len as u32);
+                        while let Some(c) = rest.next() {
+                            let i = if O::ENABLED {
+                                traced_i = traced_i.wrapping_add(1);
+                                traced_i
+                            } else {
+                                len - 1 - rest.len()
+                            };
+                            let insn_no = hart.instret + i as u64;
+                            if O::BLOCK_RUNS && CACHES {
+                                // The open block run's next fetch costs the L1I's shortcut
+                                // and a count; the others are reported (what they need of the
+                                // run is the memory's, from `begin_block_run`: fewer values
+                                // live across the loop).
+                                let off = block_off + c.offset as usize;
+                                if !mem.fetch_in_open_block_run::<O, false>(off, c.len, observer) {
+                                    mem.fetch_in_block_run(c.offset, c.len, i, observer);
                                 }
-                                // Fused pairs (functional runs only) consume a second slot
-                                // of `rest`; the other loops leave it alone, which keeps their
-                                // code as it was (`rest` handed to the executor cost the TLB loop
-                                // 4% more host instructions).
-                                let done = if !O::ENABLED && !model {
-                                    hart.execute_in_block::<O, TLBS, CACHES, false>(
-                                        c, &mut rest, start, mem, observer, insn_no,
-                                    )
-                                } else {
-                                    hart.execute::<O, TLBS, CACHES>(
-                                        c, start, mem, observer, insn_no,
-                                    )
+                            } else if O::ENABLED {
+                                let ipc = start.wrapping_add(c.offset as u32);
+                                let off = model.then_some(block_off + c.offset as usize);
+                                let at = TraceAt {
+                                    pc: ipc,
+                                    insn: insn_no,
+                                    cycle: run_cycles + mem.stall_cycle_total() + i as u64,
                                 };
-                                match done {
-                                    Ok(next) => {
-                                        if retires {
-                                            let pc = start.wrapping_add(c.offset as u32);
-                                            report_retire(hart, pc, c, insn_no, observer);
-                                        }
-                                        // Only a jump or a taken branch leaves early (a branch to
-                                        // the next instruction returns `None`, like every other
-                                        // instruction).
-                                        if let Some(next) = next {
-                                            pc = next;
-                                            break 'block len - rest.len();
-                                        }
+                                mem.fetch_traced(ipc, off, c.len as u32, at, observer);
+                            } else if CACHES {
+                                mem.fetch_line(block_off + c.offset as usize, c.len as u32);
+                            }
+                            // Fused pairs (functional runs only) consume a second slot
+                            // of `rest`; the other loops leave it alone, which keeps their
+                            // code as it was (`rest` handed to the executor cost the TLB loop
+                            // 4% more host instructions).
+                            let done = if !O::ENABLED && !model {
+                                hart.execute_in_block::<O, TLBS, CACHES, false>(
+                                    c, &mut rest, start, mem, observer, insn_no,
+                                )
+                            } else {
+                                hart.execute::<O, TLBS, CACHES>(c, start, mem, observer, insn_no)
+                            };
+                            match done {
+                                Ok(next) => {
+                                    if retires {
+                                        let pc = start.wrapping_add(c.offset as u32);
+                                        report_retire(hart, pc, c, insn_no, observer);
                                     }
-                                    Err(e) => {
-                                        break 'run exception_in_block!(len - 1 - rest.len(), e);
+                                    // Only a jump or a taken branch leaves early (a branch to
+                                    // the next instruction returns `None`, like every other
+                                    // instruction).
+                                    if let Some(next) = next {
+                                        pc = next;
+                                        break 'block len - rest.len();
                                     }
+                                }
+                                Err(e) => {
+                                    break 'run exception_in_block!(len - 1 - rest.len(), e);
                                 }
                             }
                         }

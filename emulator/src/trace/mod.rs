@@ -134,8 +134,9 @@ pub trait Observer {
 
     /// False if this observer has no use for [`Event::Retire`] events now: the interpreter
     /// then does not build them (a retirement per instruction is the largest share of a
-    /// traced run's events). Asked when a run through a decoded block starts (and before each
-    /// instruction run on its own), so it may change during a program's run.
+    /// traced run's events). Asked when a burst of the interpreter starts (and before each
+    /// instruction run on its own), so it may change during a program's run (a client
+    /// request ends a burst).
     fn wants_retires(&self) -> bool {
         true
     }

@@ -279,15 +279,13 @@ impl<W: Write> Tracer<W> {
         match self.format {
             Format::Bin => {
                 // Records gather in `bin`, written out 64 KiB at a time.
-                let record = match event {
-                    Event::Access(a) => {
-                        self.last_seq = a.seq;
-                        bin::access_record(a)
+                match event {
+                    Event::Access(a) => self.push_access(a),
+                    _ => {
+                        self.last_insn = event.insn().unwrap_or(u64::MAX);
+                        self.push_bin(bin::encode(event));
                     }
-                    _ => bin::encode(event),
-                };
-                self.last_insn = event.insn().unwrap_or(u64::MAX);
-                self.push_bin(record);
+                }
                 return;
             }
             Format::Text => text_event(&mut self.line, event),
@@ -319,6 +317,14 @@ impl<W: Write> Tracer<W> {
         if let Some(r) = self.bin.get_mut(at..at + bin::RECORD_SIZE) {
             r.copy_from_slice(&record);
         }
+    }
+
+    /// Appends the record of access `a`, the last one recorded.
+    #[inline(always)]
+    fn push_access(&mut self, a: &Access) {
+        self.last_seq = a.seq;
+        self.last_insn = a.insn;
+        self.push_words(bin::access_words(a));
     }
 
     /// Appends one bin record given as its eight words, stored straight into the chunk (an
@@ -474,9 +480,7 @@ impl<W: Write> Observer for Tracer<W> {
             if let Some(fetch) = PlainFetch::of(access) {
                 self.plain_fetch(&fetch);
             } else {
-                self.last_seq = access.seq;
-                self.last_insn = access.insn;
-                self.push_words(bin::access_words(access));
+                self.push_access(access);
             }
         } else {
             self.on_event(&Event::Access(*access));
@@ -533,9 +537,7 @@ impl<W: Write> Observer for Tracer<W> {
     #[inline(always)]
     fn on_plain_data(&mut self, access: &Access) {
         if self.bin_all {
-            self.last_seq = access.seq;
-            self.last_insn = access.insn;
-            self.push_words(bin::access_words(access));
+            self.push_access(access);
         } else {
             self.on_event(&Event::Access(*access));
         }
