@@ -407,8 +407,8 @@ impl<W: Write> Tracer<W> {
     #[inline(always)]
     fn open_block_after_runs(&mut self, a: &PlainFetch, four_byte: u64) {
         self.close_run();
-        self.last_seq = a.seq;
-        self.last_insn = a.insn;
+        // `last_seq` and `last_insn` serve fetch runs only: none is open while a block run
+        // is, and the next one opened sets them (`plain_fetch`).
         let at = self.push_words(block_run::open_words(a, four_byte));
         self.block_run = Some((at, a.insn));
     }
