@@ -375,8 +375,18 @@ impl<W: Write> Tracer<W> {
         self.run = Some((at, FetchRun::open(a)));
     }
 
-    /// Writes the open fetch run's record into the place reserved for it.
+    /// Writes the open fetch run's record into the place reserved for it. Rarely one is open
+    /// (a block run's opening asks every time): the record is written out of line.
+    #[inline(always)]
     fn close_run(&mut self) {
+        if self.run.is_some() {
+            self.write_run_record();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn write_run_record(&mut self) {
         if let Some((at, run)) = self.run.take() {
             if let Some(r) = self.bin.get_mut(at..at + bin::RECORD_SIZE) {
                 r.copy_from_slice(&run.record());
