@@ -1107,7 +1107,7 @@ impl Memory {
             return false;
         };
         let paddr = RAM_BASE.wrapping_add(off as u32);
-        match c.access_mru(paddr, u32::from(len), CacheKind::Fetch) {
+        match c.access_mru_fetch(paddr, len) {
             Some(cycles) => {
                 self.count_cache_cycles(CacheKind::Fetch, cycles);
                 // A lean run counts its fetches in `seq` only where it needs `seq`.
