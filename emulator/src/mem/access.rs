@@ -757,7 +757,10 @@ impl Memory {
     /// The modelled L1I access of fetching `len` bytes at RAM offset `off`.
     #[inline(always)]
     pub fn fetch_line(&mut self, off: usize, len: u32) {
-        self.cache_access(off, len, CacheKind::Fetch);
+        if let Some(c) = self.caches.as_deref_mut() {
+            let cycles = c.fetch_fast(RAM_BASE.wrapping_add(off as u32), len as u8);
+            self.count_cache_cycles(CacheKind::Fetch, cycles);
+        }
     }
 
     /// Reads and decodes the instruction at `pc` for an instruction that straddles two pages
