@@ -24,6 +24,8 @@ fn missing_elf_is_127() {
     assert_eq!(code, 127, "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("/nonexistent/prog.elf"), "{err}");
+    // The host's reason once (it was printed twice: in the message and as its cause).
+    assert_eq!(err.matches("os error 2").count(), 1, "{err}");
 }
 
 #[test]

@@ -9,12 +9,13 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The ELF file does not exist or cannot be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     ElfNotFound {
         /// The path given.
         path: PathBuf,
-        /// The host error.
-        source: std::io::Error,
+        /// The host error. Part of the message, not the error's `source()`: an error chain
+        /// printed in full (`{:#}`) would give it twice.
+        cause: std::io::Error,
     },
     /// The file is not an ELF this emulator can run (wrong class/machine, dynamic, malformed…).
     #[error("{path}: {reason}")]
@@ -32,12 +33,12 @@ pub enum Error {
     #[error("{0}")]
     Bare(String),
     /// A host I/O error outside the guest's own file descriptors (e.g. writing a stats file).
-    #[error("{context}: {source}")]
+    #[error("{context}: {cause}")]
     Io {
         /// What rvscope was doing.
         context: String,
-        /// The host error.
-        source: std::io::Error,
+        /// The host error (part of the message, as for [`Error::ElfNotFound`]).
+        cause: std::io::Error,
     },
 }
 

@@ -199,9 +199,9 @@ pub fn replay(
                 stats,
             };
             let json = serde_json::to_string_pretty(&report).context("serialising statistics")?;
-            std::fs::write(path, json + "\n").map_err(|source| rvscope::Error::Io {
+            std::fs::write(path, json + "\n").map_err(|cause| rvscope::Error::Io {
                 context: format!("writing {}", path.display()),
-                source,
+                cause,
             })?;
         }
         None => {

@@ -96,9 +96,9 @@ pub fn run(args: RunArgs) -> Result<u8> {
 /// Flushes the trace; a write error is an I/O error naming the file.
 fn finish_trace(args: &RunArgs, tracer: Tracer<Box<dyn std::io::Write>>) -> Result<()> {
     let path = args.trace.as_deref().unwrap_or(std::path::Path::new(""));
-    tracer.finish().map_err(|source| rvscope::Error::Io {
+    tracer.finish().map_err(|cause| rvscope::Error::Io {
         context: format!("writing the trace {}", path.display()),
-        source,
+        cause,
     })?;
     Ok(())
 }
@@ -178,9 +178,9 @@ fn report_stats(args: &RunArgs, stats: impl FnOnce() -> Stats) -> Result<()> {
         let stats = stats();
         if let Some(path) = &args.stats_file {
             let json = serde_json::to_string_pretty(&stats).context("serialising statistics")?;
-            std::fs::write(path, json + "\n").map_err(|source| rvscope::Error::Io {
+            std::fs::write(path, json + "\n").map_err(|cause| rvscope::Error::Io {
                 context: format!("writing {}", path.display()),
-                source,
+                cause,
             })?;
         }
         if args.stats {

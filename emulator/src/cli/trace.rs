@@ -82,9 +82,9 @@ pub fn convert(args: ConvertArgs) -> Result<u8> {
     {
         tracer.on_event(&event);
     }
-    tracer.finish().map_err(|source| rvscope::Error::Io {
+    tracer.finish().map_err(|cause| rvscope::Error::Io {
         context: "writing the converted trace".into(),
-        source,
+        cause,
     })?;
     Ok(0)
 }

@@ -135,9 +135,9 @@ impl ElfImage {
 
     /// Reads and validates the ELF at `path`.
     pub fn load(path: &Path) -> Result<ElfImage> {
-        let bytes = std::fs::read(path).map_err(|source| Error::ElfNotFound {
+        let bytes = std::fs::read(path).map_err(|cause| Error::ElfNotFound {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         Self::parse(&bytes).map_err(|reason| Error::ElfNotRunnable {
             path: path.to_owned(),
@@ -266,9 +266,9 @@ impl BareImage {
     /// Reads and validates the bare-metal ELF at `path` for a machine with `ram_bytes` of RAM
     /// at [`RAM_BASE`].
     pub fn load(path: &Path, ram_bytes: u64) -> Result<BareImage> {
-        let bytes = std::fs::read(path).map_err(|source| Error::ElfNotFound {
+        let bytes = std::fs::read(path).map_err(|cause| Error::ElfNotFound {
             path: path.to_owned(),
-            source,
+            cause,
         })?;
         Self::parse(&bytes, ram_bytes).map_err(|reason| Error::ElfNotRunnable {
             path: path.to_owned(),
