@@ -176,7 +176,9 @@ impl Hart {
         macro_rules! load {
             ($rd:expr, $rs1:expr, $offset:expr, $n:literal, $conv:expr) => {{
                 let addr = x!($rs1).wrapping_add($offset as u32);
-                let bytes = if O::ENABLED {
+                let bytes = if O::ENABLED && LEAN {
+                    mem.load_lean::<$n, O>(addr, c, observer)?
+                } else if O::ENABLED {
                     let at = at!();
                     mem.load_traced::<$n, O>(addr, at, observer)?
                 } else {
@@ -191,7 +193,9 @@ impl Hart {
                 let val = x!($rs2).to_le_bytes();
                 let mut bytes = [0u8; $n];
                 bytes.copy_from_slice(&val[..$n]);
-                if O::ENABLED {
+                if O::ENABLED && LEAN {
+                    mem.store_lean::<$n, O>(addr, bytes, c, observer)?;
+                } else if O::ENABLED {
                     let at = at!();
                     mem.store_traced::<$n, O>(addr, bytes, at, observer)?;
                 } else {

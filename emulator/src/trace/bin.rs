@@ -21,10 +21,12 @@
 //! | 9 | interrupted | 8 insn u64 |
 //! | 10 | fetch run: up to 16 consecutive plain fetches (an L1 hit on the instruction's page) | see [`crate::trace::fetch_run`] |
 //! | 11 | block run: the plain fetches of one run through a decoded block | see [`crate::trace::block_run`] |
+//! | 12 | run access: a plain L1-hit load or store of the block run before it | see [`crate::trace::run_access`] |
 //!
 //! A fetch run's or block run's record stands where its first fetch happened, before the
 //! records made between its fetches; [`BinReader`] puts each fetch back in its place (by
-//! instruction number), so a reader sees exactly the events of the live run, in order.
+//! instruction number), and gives a run access the seq, instruction number, cycle and pc its
+//! block run implies, so a reader sees exactly the events of the live run, in order.
 //!
 //! A faulting access carries no data (it had no effect), so its `tval` shares the data field;
 //! eviction and writeback counts saturate at 15 per level and cycles at `u32::MAX`.
@@ -39,11 +41,12 @@ use crate::trace::event::{
     ProcessEvent, RegWrite, Retire, TlbOutcome,
 };
 use crate::trace::fetch_run::{RunFetches, TAG_FETCH_RUN};
+use crate::trace::run_access::{self, TAG_RUN_ACCESS};
 
 /// The header's first bytes.
 pub const BIN_MAGIC: [u8; 8] = *b"RVSCBIN\0";
 /// The version of the record layout.
-pub const BIN_VERSION: u16 = 3;
+pub const BIN_VERSION: u16 = 4;
 /// Bytes per record.
 pub const RECORD_SIZE: usize = 64;
 /// Little-endian 64-bit words per record.
@@ -524,14 +527,19 @@ pub fn decode(r: &[u8; RECORD_SIZE]) -> Result<Event, String> {
         TAG_FETCH_RUN | TAG_BLOCK_RUN => {
             return Err("a fetch or block run holds several events (read it with BinReader)".into())
         }
+        TAG_RUN_ACCESS => {
+            return Err("a run access needs its block run (read it with BinReader)".into())
+        }
         t => return Err(format!("unknown record tag {t}")),
     })
 }
 
-/// What a record holds: one event, or a fetch run's or block run's.
+/// What a record holds: one event, a fetch run's or block run's, or a run access (its seq
+/// and cycle filled in when it is given).
 enum Record {
     Event(Event),
     Run(Run),
+    RunAccess(Access),
 }
 
 /// A run of fetches being given back.
@@ -607,6 +615,7 @@ impl<R: std::io::Read> BinReader<R> {
                 // one, and before the end, the next run or a bad record.
                 let fetch_first = match &self.ahead {
                     Some(Ok(Some(Record::Event(e)))) => e.insn().is_none_or(|r| insn <= r),
+                    Some(Ok(Some(Record::RunAccess(a)))) => insn <= a.insn,
                     _ => true,
                 };
                 if let (true, Some(run)) = (fetch_first, self.run.as_mut()) {
@@ -622,6 +631,14 @@ impl<R: std::io::Read> BinReader<R> {
             match next? {
                 None => return Ok(None),
                 Some(Record::Run(run)) => self.run = Some(run),
+                Some(Record::RunAccess(mut a)) => {
+                    // It follows the access before it: its instruction's fetch.
+                    let (seq, end) = self.last.unwrap_or((u64::MAX, 1));
+                    a.seq = seq.wrapping_add(1);
+                    a.cycle = end.wrapping_sub(1);
+                    self.last = Some((a.seq, a.cycle.wrapping_add(a.cycles)));
+                    return Ok(Some(Event::Access(a)));
+                }
                 Some(Record::Event(e)) => {
                     if let Event::Access(a) = &e {
                         self.last = Some((a.seq, a.cycle.wrapping_add(a.cycles)));
@@ -647,6 +664,10 @@ impl<R: std::io::Read> BinReader<R> {
         let record = match r[0] {
             TAG_FETCH_RUN => RunFetches::decode(&r).map(|f| Record::Run(Run::Fetches(f))),
             TAG_BLOCK_RUN => BlockRunFetches::decode(&r).map(|b| Record::Run(Run::Block(b))),
+            TAG_RUN_ACCESS => match &self.run {
+                Some(Run::Block(run)) => run_access::decode(&r, run).map(Record::RunAccess),
+                _ => Err("a run access outside a block run".into()),
+            },
             _ => decode(&r).map(Record::Event),
         };
         record.map(Some).map_err(|e| (at, e))
@@ -838,5 +859,92 @@ mod tests {
             assert_eq!((got.insn, got.pc), (a.insn, a.pc));
         }
         assert!(reader.next_event().unwrap_err().1.contains("truncated"));
+    }
+
+    /// A block run's run accesses come back each right after its instruction's fetch, with
+    /// the seq, instruction number, cycle and pc the run implies; the fetch after an access
+    /// starts where the access ended. A run access with no block run before it is an error.
+    #[test]
+    fn run_accesses_are_read_back_after_their_fetches() {
+        use crate::trace::block_run::{open_record, set_count};
+        use crate::trace::fetch_run::PlainFetch;
+        use crate::trace::run_access::{record_words, RunAccess};
+        let first = PlainFetch {
+            seq: 40,
+            insn: 7,
+            cycle: 1000,
+            pc: 0x1_0200,
+            paddr: 0x8000_5200,
+            size: 4,
+            region: Region::Text,
+            tlb: TlbOutcome::Hit,
+            cycles: 4,
+        };
+        // Three 4-byte fetches; instruction 8 loads (3 cycles), instruction 9 stores (5).
+        let mut run = open_record(&first, 0b111);
+        set_count(&mut run, 3);
+        let data = |insn, kind, data, cycles| RunAccess {
+            insn,
+            kind,
+            size: 4,
+            region: Region::Stack,
+            tlb: TlbOutcome::Hit,
+            vaddr: 0x7fff_fff0,
+            paddr: 0x8010_0ff0,
+            data,
+            cycles,
+        };
+        let load = data(8, AccessKind::Load, None, 3);
+        let store = data(9, AccessKind::Store, Some(0xdead_beef), 5);
+        let mut stream = header("{}");
+        stream.extend_from_slice(&run);
+        for (a, k) in [(load, 1), (store, 2)] {
+            for w in record_words(&a, k) {
+                stream.extend_from_slice(&w.to_le_bytes());
+            }
+        }
+        let mut reader = BinReader::new(&stream[..]).unwrap();
+        let mut next = || match reader.next_event().unwrap() {
+            Some(Event::Access(a)) => a,
+            e => panic!("{e:?}"),
+        };
+        let f0 = next();
+        assert_eq!((f0.seq, f0.insn, f0.cycle), (40, 7, 1000));
+        let f1 = next();
+        assert_eq!((f1.seq, f1.insn, f1.cycle, f1.pc), (41, 8, 1004, 0x1_0204));
+        let l = next();
+        assert_eq!(
+            (l.kind, l.seq, l.insn, l.pc),
+            (AccessKind::Load, 42, 8, 0x1_0204)
+        );
+        // It starts as its fetch ends, less one.
+        assert_eq!((l.cycle, l.cycles, l.data), (1007, 3, None));
+        assert_eq!(
+            (l.vaddr, l.paddr, l.region),
+            (0x7fff_fff0, Some(0x8010_0ff0), Some(Region::Stack))
+        );
+        assert_eq!(
+            (l.served_by, l.cache),
+            (Some(Level::L1), Some(CacheJourney::L1_HIT))
+        );
+        let f2 = next();
+        assert_eq!((f2.seq, f2.insn, f2.cycle, f2.pc), (43, 9, 1010, 0x1_0208));
+        let st = next();
+        assert_eq!(
+            (st.kind, st.seq, st.insn, st.cycle),
+            (AccessKind::Store, 44, 9, 1013)
+        );
+        assert_eq!((st.data, st.cycles), (Some(0xdead_beef), 5));
+        assert_eq!(reader.next_event().unwrap(), None);
+
+        // Without its block run.
+        let mut lone = header("{}");
+        for w in record_words(&load, 0) {
+            lone.extend_from_slice(&w.to_le_bytes());
+        }
+        let mut reader = BinReader::new(&lone[..]).unwrap();
+        let (at, why) = reader.next_event().unwrap_err();
+        assert_eq!(at, 18);
+        assert!(why.contains("outside a block run"), "{why}");
     }
 }

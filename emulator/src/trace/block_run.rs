@@ -114,6 +114,9 @@ pub struct BlockRunFetches {
     count: u32,
     tlb_rest: TlbOutcome,
     four_byte: u64,
+    /// The first fetch's instruction number and pc.
+    first_insn: u64,
+    first_pc: u32,
 }
 
 impl BlockRunFetches {
@@ -161,7 +164,22 @@ impl BlockRunFetches {
             count,
             tlb_rest: tlb_from(r[3])?,
             four_byte,
+            first_insn: word64(16),
+            first_pc: pc,
         })
+    }
+
+    /// The instruction number and pc of fetch `k` of the run (`k` instructions after the
+    /// first, at the first's pc plus their lengths); `None` past the run's fetches.
+    pub fn position(&self, k: u32) -> Option<(u64, u32)> {
+        if k >= self.count {
+            return None;
+        }
+        let four = (self.four_byte & ((1u64 << k) - 1)).count_ones();
+        Some((
+            self.first_insn.wrapping_add(u64::from(k)),
+            self.first_pc.wrapping_add(2 * k + 2 * four),
+        ))
     }
 
     /// The instruction number of the next fetch; `None` once all were given.

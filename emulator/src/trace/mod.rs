@@ -12,6 +12,7 @@ pub mod block_run;
 pub mod event;
 pub mod fetch_run;
 pub mod filter;
+pub mod run_access;
 pub mod writer;
 
 pub use event::{
@@ -110,6 +111,20 @@ pub trait Observer {
     #[inline(always)]
     fn on_plain_data(&mut self, access: &Access) {
         self.on_access(access);
+    }
+
+    /// True if the observer takes a block run's plain L1-hit data accesses as *run accesses*
+    /// ([`run_access`]): while [`Observer::in_block_run`] is true, the lean traced loop then
+    /// hands such an access to [`Observer::on_run_access`] without building its [`Access`]
+    /// (its seq, instruction number, cycle and pc follow from the run).
+    const RUN_ACCESSES: bool = false;
+
+    /// A plain data access of the open block run that hit the L1's most recent line (see
+    /// [`Observer::RUN_ACCESSES`]; called only if that is true, while
+    /// [`Observer::in_block_run`] is).
+    #[inline(always)]
+    fn on_run_access(&mut self, access: &run_access::RunAccess) {
+        let _ = access;
     }
 
     /// Runs a decoded block the lean way (the interpreter's, for block-run observers: see

@@ -43,6 +43,7 @@ use crate::trace::event::{
 };
 use crate::trace::fetch_run::{FetchRun, NextFetch, PlainFetch};
 use crate::trace::filter::Filter;
+use crate::trace::run_access::{self, RunAccess};
 use crate::trace::Observer;
 
 /// Names of the cache levels, in `CacheJourney::levels` order.
@@ -351,6 +352,14 @@ impl<W: Write> Tracer<W> {
         at
     }
 
+    /// Appends run access `a` of the open block run as its record.
+    #[inline(always)]
+    fn push_run_access(&mut self, a: &RunAccess) {
+        debug_assert!(self.block_run.is_some(), "a run access outside a block run");
+        let first = self.block_run.map_or(a.insn, |(_, first)| first);
+        self.push_words(run_access::record_words(a, a.insn.wrapping_sub(first)));
+    }
+
     /// A plain fetch, with a filter that keeps every access: it extends the open fetch run, or
     /// opens one.
     #[inline(always)]
@@ -498,6 +507,13 @@ impl<W: Write> Observer for Tracer<W> {
     }
 
     const BLOCK_RUNS: bool = true;
+
+    const RUN_ACCESSES: bool = true;
+
+    #[inline(always)]
+    fn on_run_access(&mut self, access: &RunAccess) {
+        self.push_run_access(access);
+    }
 
     #[inline(always)]
     fn lean_block_run<const TLBS: bool, const CACHES: bool>(

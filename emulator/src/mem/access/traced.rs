@@ -376,31 +376,7 @@ impl Memory {
     ) -> usize {
         let off = entry_ram_offset(entry, vaddr);
         let paddr = RAM_BASE.wrapping_add(off as u32);
-        let region = entry_region_index(entry);
-        if kind == CacheKind::Store {
-            self.counts.stores[region] += 1;
-        } else {
-            self.counts.loads[region] += 1;
-        }
-        let access = Access {
-            seq: self.next_seq(),
-            insn: at.insn,
-            cycle: at.cycle,
-            pc: at.pc,
-            kind: trace_kind(kind),
-            size: size as u8,
-            vaddr,
-            paddr: Some(paddr),
-            split: None,
-            region: Some(Region::from_index(region)),
-            tlb,
-            cache: None,
-            served_by: None,
-            page_fault: None,
-            fault: None,
-            data,
-            cycles: 0,
-        };
+        let access = self.plain_data_event(at, kind, vaddr, size, entry, tlb, data);
         // No walk and no fault: the hart's stall grew by its cycles less one, nothing else.
         // The L1's most recent line is reported from here, its journey a constant the
         // record is made from; the rest takes the full lookup.
@@ -423,6 +399,47 @@ impl Memory {
             None => observer.on_plain_data(&access),
         }
         off
+    }
+
+    /// The event of a plain data access (see [`Memory::plain_data_access`]), its journey not
+    /// filled in, with its region counted.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn plain_data_event(
+        &mut self,
+        at: TraceAt,
+        kind: CacheKind,
+        vaddr: u32,
+        size: usize,
+        entry: u32,
+        tlb: TlbOutcome,
+        data: Option<u32>,
+    ) -> Access {
+        let region = entry_region_index(entry);
+        if kind == CacheKind::Store {
+            self.counts.stores[region] += 1;
+        } else {
+            self.counts.loads[region] += 1;
+        }
+        Access {
+            seq: self.next_seq(),
+            insn: at.insn,
+            cycle: at.cycle,
+            pc: at.pc,
+            kind: trace_kind(kind),
+            size: size as u8,
+            vaddr,
+            paddr: Some(RAM_BASE.wrapping_add(entry_ram_offset(entry, vaddr) as u32)),
+            split: None,
+            region: Some(Region::from_index(region)),
+            tlb,
+            cache: None,
+            served_by: None,
+            page_fault: None,
+            fault: None,
+            data,
+            cycles: 0,
+        }
     }
 
     /// The plain data access `access` of `kind` at RAM offset `off` (its journey not filled
@@ -645,6 +662,163 @@ impl Memory {
             None,
         );
         Ok(out)
+    }
+
+    /// [`Memory::load_traced`] of the lean run's instruction in decoded slot `c`: a plain
+    /// L1 hit of an observer's open block run is its run access ([`Memory::run_access`]); any
+    /// other load finds where it stands from `c` ([`Memory::lean_access_at`]) and is traced.
+    #[inline(always)]
+    pub fn load_lean<const N: usize, O: Observer>(
+        &mut self,
+        vaddr: u32,
+        c: &CachedInsn,
+        observer: &mut O,
+    ) -> Result<[u8; N], Exception> {
+        if O::RUN_ACCESSES && observer.in_block_run() {
+            if let Some((entry, tlb)) = self.plain_data::<N>(vaddr, AccessKind::Load, READ, READ) {
+                let off = self.run_access(c, CacheKind::Load, vaddr, N, entry, tlb, None, observer);
+                return Ok(self.ram.bytes()[off..off + N].try_into().expect("N bytes"));
+            }
+            let at = self.lean_access_at(c);
+            return self.load_traced_slow(vaddr, at, observer);
+        }
+        self.load_lean_general(vaddr, c, observer)
+    }
+
+    /// [`Memory::load_lean`] outside a block run: where it stands, then the traced load.
+    #[inline(never)]
+    fn load_lean_general<const N: usize, O: Observer>(
+        &mut self,
+        vaddr: u32,
+        c: &CachedInsn,
+        observer: &mut O,
+    ) -> Result<[u8; N], Exception> {
+        let at = self.lean_access_at(c);
+        self.load_traced(vaddr, at, observer)
+    }
+
+    /// [`Memory::store_traced`] of the lean run's instruction in decoded slot `c`, as
+    /// [`Memory::load_lean`].
+    #[inline(always)]
+    pub fn store_lean<const N: usize, O: Observer>(
+        &mut self,
+        vaddr: u32,
+        bytes: [u8; N],
+        c: &CachedInsn,
+        observer: &mut O,
+    ) -> Result<(), Exception> {
+        if O::RUN_ACCESSES && observer.in_block_run() {
+            if let Some((entry, tlb)) =
+                self.plain_data::<N>(vaddr, AccessKind::Store, WRITE | DECODED | WATCHED, WRITE)
+            {
+                let data = Some(le_value(&bytes));
+                let off =
+                    self.run_access(c, CacheKind::Store, vaddr, N, entry, tlb, data, observer);
+                self.ram.bytes_mut()[off..off + N].copy_from_slice(&bytes);
+                return Ok(());
+            }
+            let at = self.lean_access_at(c);
+            return self.store_traced_slow(vaddr, bytes, at, observer);
+        }
+        self.store_lean_general(vaddr, bytes, c, observer)
+    }
+
+    /// [`Memory::store_lean`] outside a block run: where it stands, then the traced store.
+    #[inline(never)]
+    fn store_lean_general<const N: usize, O: Observer>(
+        &mut self,
+        vaddr: u32,
+        bytes: [u8; N],
+        c: &CachedInsn,
+        observer: &mut O,
+    ) -> Result<(), Exception> {
+        let at = self.lean_access_at(c);
+        self.store_traced(vaddr, bytes, at, observer)
+    }
+
+    /// Completes a plain load or store of the lean run's instruction in slot `c` while the
+    /// observer's block run is open (see [`Memory::plain_data_access`], which it is but for the
+    /// event): an L1 hit on the most recent line is handed over as a
+    /// [`RunAccess`](crate::trace::run_access::RunAccess), with no [`Access`] built; any
+    /// other takes the plain path. Returns its RAM offset.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn run_access<O: Observer>(
+        &mut self,
+        c: &CachedInsn,
+        kind: CacheKind,
+        vaddr: u32,
+        size: usize,
+        entry: u32,
+        tlb: TlbOutcome,
+        data: Option<u32>,
+        observer: &mut O,
+    ) -> usize {
+        let hit = match self.caches.as_deref_mut() {
+            Some(h) => h.access_mru(
+                RAM_BASE.wrapping_add(entry_ram_offset(entry, vaddr) as u32),
+                size as u32,
+                kind,
+            ),
+            None => None,
+        };
+        match hit {
+            Some(cycles) => {
+                let off = entry_ram_offset(entry, vaddr);
+                let region = entry_region_index(entry);
+                if kind == CacheKind::Store {
+                    self.counts.stores[region] += 1;
+                } else {
+                    self.counts.loads[region] += 1;
+                }
+                self.count_cache_cycles(kind, cycles);
+                // Its own seq (the run's fetches are counted where `seq` must be exact).
+                self.trace.seq += 1;
+                let run = &self.trace.run;
+                let i = (c as *const CachedInsn as usize).wrapping_sub(run.first_slot)
+                    / std::mem::size_of::<CachedInsn>();
+                observer.on_run_access(&crate::trace::run_access::RunAccess {
+                    insn: run.insn + i as u64,
+                    kind: trace_kind(kind),
+                    size: size as u8,
+                    region: Region::from_index(region),
+                    tlb,
+                    vaddr,
+                    paddr: RAM_BASE.wrapping_add(off as u32),
+                    data,
+                    // An L1's latency, a u32 in its configuration.
+                    cycles: cycles as u32,
+                });
+                off
+            }
+            None => self.run_access_past_mru(c, kind, vaddr, size, entry, tlb, data, observer),
+        }
+    }
+
+    /// [`Memory::run_access`] of an access off the L1's most recent line (or with no caches):
+    /// an access of the lean run, with its journey.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn run_access_past_mru<O: Observer>(
+        &mut self,
+        c: &CachedInsn,
+        kind: CacheKind,
+        vaddr: u32,
+        size: usize,
+        entry: u32,
+        tlb: TlbOutcome,
+        data: Option<u32>,
+        observer: &mut O,
+    ) -> usize {
+        let at = self.lean_access_at(c);
+        let off = entry_ram_offset(entry, vaddr);
+        if self.caches.is_some() {
+            let access = self.plain_data_event(at, kind, vaddr, size, entry, tlb, data);
+            self.plain_data_lookup(access, off, kind, observer);
+            off
+        } else {
+            self.plain_data_access(at, kind, vaddr, size, entry, tlb, data, observer)
+        }
     }
 
     /// [`Memory::store`], traced.

@@ -1,0 +1,234 @@
+//! Run accesses: the `bin` format's compact form of a block run's plain data accesses, three
+//! to a record, each without the fields the reader can work out from its block run.
+//!
+//! A plain data access inside an open [block run](crate::trace::block_run) — a load or store
+//! inside one page, on the D-TLB's most recent page or a hit that needed no walk, on the L1D's
+//! most recent line, with no page fault resolved before it — is an L1 hit whose place in the
+//! trace follows from the run: its instruction is the run's fetch `k` (so its number and pc
+//! are the run's first plus `k` instructions), its seq is one more than the access before it
+//! (its instruction's fetch, or an earlier access of the same instruction) and its cycle is
+//! that access's end less one. A full access record spends most of its 64 bytes, and most of
+//! the traced loop's work per access, on those fields; a run access record holds only what the
+//! access alone knows. The traced loop hands it over as a [`RunAccess`] without building
+//! an [`Access`].
+//!
+//! A run access record follows its block run's record, before the next block run's, in the
+//! order the events happened. [`crate::trace::bin::BinReader`] gives each access after the
+//! fetch of its instruction, as the live run made them.
+//!
+//! # Record (tag 12, 64 bytes, little-endian)
+//! | bytes | field |
+//! |---|---|
+//! | 0 | tag 12 |
+//! | 1 | `k`: its instruction is the block run's fetch `k` (from 0) |
+//! | 2 | kind (1 load, 2 store: as in the access record) |
+//! | 3 | size |
+//! | 4 | region |
+//! | 5 | TLB outcome (0 none, 1 hit) |
+//! | 6 | bit 0: the data field holds the data (a store's value) |
+//! | 8..12 | vaddr |
+//! | 12..16 | paddr |
+//! | 16..20 | data |
+//! | 20..24 | cycles in the caches (the L1D's latency) |
+
+use crate::mem::hierarchy::{CacheJourney, Level};
+use crate::os::layout::Region;
+use crate::trace::block_run::BlockRunFetches;
+use crate::trace::event::{Access, AccessKind, TlbOutcome};
+use crate::trace::fetch_run::tlb_from;
+
+/// The record tag of a run access.
+pub const TAG_RUN_ACCESS: u8 = 12;
+
+/// A plain data access of the open block run, as the traced loop hands it to the observer
+/// ([`crate::trace::Observer::on_run_access`]): what the access alone knows, and its
+/// instruction's number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunAccess {
+    /// Its instruction's number (the writer stores its distance from the run's first).
+    pub insn: u64,
+    /// Load or store.
+    pub kind: AccessKind,
+    pub size: u8,
+    pub region: Region,
+    /// Hit, or none without a D-TLB.
+    pub tlb: TlbOutcome,
+    pub vaddr: u32,
+    pub paddr: u32,
+    /// A store's value.
+    pub data: Option<u32>,
+    /// Its cycles in the caches (an L1 hit's latency, a `u32` in the configuration).
+    pub cycles: u32,
+}
+
+/// The record of run access `a` (its instruction the run's fetch `k`, below 64) as eight
+/// little-endian words.
+#[inline(always)]
+pub fn record_words(a: &RunAccess, k: u64) -> [u64; 8] {
+    let kind = match a.kind {
+        AccessKind::Store => 2u64,
+        _ => 1,
+    };
+    let tlb = u64::from(a.tlb == TlbOutcome::Hit);
+    let (flag, data) = match a.data {
+        Some(d) => (1u64, d),
+        None => (0, 0),
+    };
+    [
+        u64::from(TAG_RUN_ACCESS)
+            | (k & 0xff) << 8
+            | kind << 16
+            | u64::from(a.size) << 24
+            | (a.region as u64) << 32
+            | tlb << 40
+            | flag << 48,
+        u64::from(a.vaddr) | u64::from(a.paddr) << 32,
+        u64::from(data) | u64::from(a.cycles) << 32,
+        0,
+        0,
+        0,
+        0,
+        0,
+    ]
+}
+
+/// The access of run access record `r` (tag [`TAG_RUN_ACCESS`]) of block run `run`: its
+/// instruction number and pc from the run; its seq and cycle (0 here) are the reader's to fill
+/// in as it gives it (the access before it: its seq plus one, its end less one). The error says
+/// what is wrong.
+pub fn decode(r: &[u8; 64], run: &BlockRunFetches) -> Result<Access, String> {
+    let get = |at: usize| u32::from_le_bytes([r[at], r[at + 1], r[at + 2], r[at + 3]]);
+    let kind = match r[2] {
+        1 => AccessKind::Load,
+        2 => AccessKind::Store,
+        c => return Err(format!("bad run access kind {c}")),
+    };
+    let k = u32::from(r[1]);
+    let (insn, pc) = run
+        .position(k)
+        .ok_or_else(|| format!("a run access of fetch {k}, past its block run's fetches"))?;
+    if (r[4] as usize) >= Region::COUNT {
+        return Err(format!("bad region code {}", r[4]));
+    }
+    let tlb = match tlb_from(r[5])? {
+        TlbOutcome::Miss => return Err("a run access that missed the TLB".into()),
+        t => t,
+    };
+    Ok(Access {
+        seq: 0,
+        insn,
+        cycle: 0,
+        pc,
+        kind,
+        size: r[3],
+        vaddr: get(8),
+        paddr: Some(get(12)),
+        split: None,
+        region: Some(Region::from_index(r[4] as usize)),
+        tlb,
+        cache: Some(CacheJourney::L1_HIT),
+        served_by: Some(Level::L1),
+        page_fault: None,
+        fault: None,
+        data: (r[6] & 1 != 0).then(|| get(16)),
+        cycles: u64::from(get(20)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::block_run::{open_record, set_count};
+    use crate::trace::fetch_run::PlainFetch;
+
+    /// A block run of `count` fetches from instruction 20 at 0x10100: 4, 2, 4, 4 … bytes.
+    fn run(count: u32) -> BlockRunFetches {
+        let first = PlainFetch {
+            seq: 7,
+            insn: 20,
+            cycle: 300,
+            pc: 0x1_0100,
+            paddr: 0x8000_3100,
+            size: 4,
+            region: Region::Text,
+            tlb: TlbOutcome::Hit,
+            cycles: 4,
+        };
+        let mut r = open_record(&first, !0b10);
+        set_count(&mut r, count);
+        BlockRunFetches::decode(&r).unwrap()
+    }
+
+    fn record(a: &RunAccess, k: u64) -> [u8; 64] {
+        let mut r = [0u8; 64];
+        for (chunk, w) in r.chunks_exact_mut(8).zip(record_words(a, k)) {
+            chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        r
+    }
+
+    fn store() -> RunAccess {
+        RunAccess {
+            insn: 22,
+            kind: AccessKind::Store,
+            size: 2,
+            region: Region::Heap,
+            tlb: TlbOutcome::None,
+            vaddr: 0x2_1002,
+            paddr: 0x8004_2002,
+            data: Some(0xbeef),
+            cycles: 70_000,
+        }
+    }
+
+    #[test]
+    fn a_run_access_decodes_to_its_access() {
+        let r = record(&store(), 2);
+        assert_eq!(r[0], TAG_RUN_ACCESS);
+        let a = decode(&r, &run(4)).unwrap();
+        // Fetch 2 of the run: two instructions on, 4 + 2 bytes on.
+        assert_eq!((a.insn, a.pc), (22, 0x1_0106));
+        assert_eq!(
+            (a.kind, a.size, a.region),
+            (AccessKind::Store, 2, Some(Region::Heap))
+        );
+        assert_eq!(
+            (a.vaddr, a.paddr, a.data),
+            (0x2_1002, Some(0x8004_2002), Some(0xbeef))
+        );
+        assert_eq!((a.tlb, a.cycles), (TlbOutcome::None, 70_000));
+        assert_eq!(
+            (a.served_by, a.cache),
+            (Some(Level::L1), Some(CacheJourney::L1_HIT))
+        );
+        assert_eq!((a.split, a.fault, a.page_fault), (None, None, None));
+        let load = RunAccess {
+            kind: AccessKind::Load,
+            data: None,
+            tlb: TlbOutcome::Hit,
+            ..store()
+        };
+        let a = decode(&record(&load, 0), &run(1)).unwrap();
+        assert_eq!(
+            (a.kind, a.data, a.tlb, a.insn, a.pc),
+            (AccessKind::Load, None, TlbOutcome::Hit, 20, 0x1_0100)
+        );
+    }
+
+    #[test]
+    fn bad_run_accesses_are_errors() {
+        let good = record(&store(), 2);
+        assert!(decode(&good, &run(2))
+            .unwrap_err()
+            .contains("past its block run"));
+        let mut r = good;
+        r[2] = 3;
+        assert!(decode(&r, &run(4)).unwrap_err().contains("kind 3"));
+        let mut r = good;
+        r[4] = 200;
+        assert!(decode(&r, &run(4)).unwrap_err().contains("region"));
+        let mut r = good;
+        r[5] = 2;
+        assert!(decode(&r, &run(4)).unwrap_err().contains("missed the TLB"));
+    }
+}
