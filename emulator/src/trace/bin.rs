@@ -896,13 +896,15 @@ mod tests {
         };
         let load = data(8, AccessKind::Load, None, 3);
         let store = data(9, AccessKind::Store, Some(0xdead_beef), 5);
-        let mut stream = header("{}");
-        stream.extend_from_slice(&run);
-        for (a, k) in [(load, 1), (store, 2)] {
-            for w in record_words(&a, k) {
+        let push = |stream: &mut Vec<u8>, a: &RunAccess, k| {
+            for w in record_words(a, k) {
                 stream.extend_from_slice(&w.to_le_bytes());
             }
-        }
+        };
+        let mut stream = header("{}");
+        stream.extend_from_slice(&run);
+        push(&mut stream, &load, 1);
+        push(&mut stream, &store, 2);
         let mut reader = BinReader::new(&stream[..]).unwrap();
         let mut next = || match reader.next_event().unwrap() {
             Some(Event::Access(a)) => a,
@@ -939,9 +941,7 @@ mod tests {
 
         // Without its block run.
         let mut lone = header("{}");
-        for w in record_words(&load, 0) {
-            lone.extend_from_slice(&w.to_le_bytes());
-        }
+        push(&mut lone, &load, 0);
         let mut reader = BinReader::new(&lone[..]).unwrap();
         let (at, why) = reader.next_event().unwrap_err();
         assert_eq!(at, 18);

@@ -213,10 +213,11 @@ impl BlockRunFetches {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn first() -> PlainFetch {
+    /// A block run's first fetch: instruction 20 at 0x10100, seq 7, cycle 300.
+    pub(crate) fn first() -> PlainFetch {
         PlainFetch {
             seq: 7,
             insn: 20,

@@ -138,23 +138,12 @@ pub fn decode(r: &[u8; 64], run: &BlockRunFetches) -> Result<Access, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::block_run::tests::first;
     use crate::trace::block_run::{open_record, set_count};
-    use crate::trace::fetch_run::PlainFetch;
 
     /// A block run of `count` fetches from instruction 20 at 0x10100: 4, 2, 4, 4 … bytes.
     fn run(count: u32) -> BlockRunFetches {
-        let first = PlainFetch {
-            seq: 7,
-            insn: 20,
-            cycle: 300,
-            pc: 0x1_0100,
-            paddr: 0x8000_3100,
-            size: 4,
-            region: Region::Text,
-            tlb: TlbOutcome::Hit,
-            cycles: 4,
-        };
-        let mut r = open_record(&first, !0b10);
+        let mut r = open_record(&first(), !0b10);
         set_count(&mut r, count);
         BlockRunFetches::decode(&r).unwrap()
     }

@@ -401,6 +401,16 @@ impl Memory {
         off
     }
 
+    /// Counts a load or store (`kind`) of the region of index `region`.
+    #[inline(always)]
+    fn count_data_region(&mut self, kind: CacheKind, region: usize) {
+        if kind == CacheKind::Store {
+            self.counts.stores[region] += 1;
+        } else {
+            self.counts.loads[region] += 1;
+        }
+    }
+
     /// The event of a plain data access (see [`Memory::plain_data_access`]), its journey not
     /// filled in, with its region counted.
     #[allow(clippy::too_many_arguments)]
@@ -416,11 +426,7 @@ impl Memory {
         data: Option<u32>,
     ) -> Access {
         let region = entry_region_index(entry);
-        if kind == CacheKind::Store {
-            self.counts.stores[region] += 1;
-        } else {
-            self.counts.loads[region] += 1;
-        }
+        self.count_data_region(kind, region);
         Access {
             seq: self.next_seq(),
             insn: at.insn,
@@ -766,11 +772,7 @@ impl Memory {
             Some(cycles) => {
                 let off = entry_ram_offset(entry, vaddr);
                 let region = entry_region_index(entry);
-                if kind == CacheKind::Store {
-                    self.counts.stores[region] += 1;
-                } else {
-                    self.counts.loads[region] += 1;
-                }
+                self.count_data_region(kind, region);
                 self.count_cache_cycles(kind, cycles);
                 // Its own seq (the run's fetches are counted where `seq` must be exact).
                 self.trace.seq += 1;
