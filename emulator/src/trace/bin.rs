@@ -141,7 +141,7 @@ fn kind_code(k: AccessKind) -> u8 {
     }
 }
 
-fn level_code(l: Level) -> u8 {
+pub(crate) fn level_code(l: Level) -> u8 {
     match l {
         Level::L1 => 0,
         Level::L2 => 1,
@@ -266,17 +266,9 @@ pub fn access_words(a: &Access) -> [u64; RECORD_WORDS] {
     let cycles = u64::from(u32::try_from(a.cycles).unwrap_or(u32::MAX));
     // Bytes 57..63: per-level hit bits, RAM reads and writes, per-level evictions/writebacks.
     let mut journey = 0u64;
-    if let Some(j) = a.cache {
+    if let Some(j) = &a.cache {
         flags |= u64::from(F_CACHE);
-        let mut hits = 0u64;
-        for (i, v) in j.levels.iter().enumerate() {
-            // 0 not reached, 1 hit, 2 miss.
-            let code = u64::from(v.hit.is_some()) + u64::from(v.hit == Some(false));
-            hits |= code << (2 * i);
-            let ew = v.evictions.min(15) | (v.writebacks.min(15) << 4);
-            journey |= u64::from(ew) << (8 * (3 + i));
-        }
-        journey |= hits | u64::from(j.ram_reads) << 8 | u64::from(j.ram_writes) << 16;
+        journey = journey_bits(j);
     }
     [
         u64::from(TAG_ACCESS)
@@ -295,6 +287,55 @@ pub fn access_words(a: &Access) -> [u64; RECORD_WORDS] {
         split_paddr | cycles << 32,
         split_size | journey << 8 | cause << 56,
     ]
+}
+
+/// A cache journey as six bytes (the low 48 bits, little-endian): the per-level lookups, 2
+/// bits each from L1 (0 not reached, 1 hit, 2 miss), RAM reads, RAM writes, then per level
+/// (L1, L2, L3) its evictions (low nibble) and writebacks (high nibble), saturating at 15.
+#[inline(always)]
+pub(crate) fn journey_bits(j: &CacheJourney) -> u64 {
+    let mut hits = 0u64;
+    let mut journey = 0u64;
+    for (i, v) in j.levels.iter().enumerate() {
+        // 0 not reached, 1 hit, 2 miss.
+        let code = u64::from(v.hit.is_some()) + u64::from(v.hit == Some(false));
+        hits |= code << (2 * i);
+        let ew = v.evictions.min(15) | (v.writebacks.min(15) << 4);
+        journey |= u64::from(ew) << (8 * (3 + i));
+    }
+    journey | hits | u64::from(j.ram_reads) << 8 | u64::from(j.ram_writes) << 16
+}
+
+/// The cache journey of the six bytes `b` ([`journey_bits`]); the error says what is wrong.
+pub(crate) fn journey_from(b: &[u8]) -> Result<CacheJourney, String> {
+    let mut levels = [LevelVisit::default(); 3];
+    for (i, v) in levels.iter_mut().enumerate() {
+        v.hit = match (b[0] >> (2 * i)) & 3 {
+            0 => None,
+            1 => Some(true),
+            2 => Some(false),
+            _ => return Err("bad hit bits".into()),
+        };
+        v.evictions = b[3 + i] & 15;
+        v.writebacks = b[3 + i] >> 4;
+    }
+    Ok(CacheJourney {
+        levels,
+        ram_reads: b[1],
+        ram_writes: b[2],
+    })
+}
+
+/// The level of code `c` ([`level_code`]); 0xff is none.
+pub(crate) fn level_from_code(c: u8) -> Result<Option<Level>, String> {
+    Ok(match c {
+        0xff => None,
+        0 => Some(Level::L1),
+        1 => Some(Level::L2),
+        2 => Some(Level::L3),
+        3 => Some(Level::Ram),
+        c => return Err(format!("bad level code {c}")),
+    })
 }
 
 /// Encodes one event.
@@ -416,31 +457,9 @@ pub fn decode(r: &[u8; RECORD_SIZE]) -> Result<Event, String> {
                 2 => TlbOutcome::Miss,
                 c => return Err(format!("bad tlb code {c}")),
             };
-            let served_by = match r[5] {
-                0xff => None,
-                0 => Some(Level::L1),
-                1 => Some(Level::L2),
-                2 => Some(Level::L3),
-                3 => Some(Level::Ram),
-                c => return Err(format!("bad level code {c}")),
-            };
+            let served_by = level_from_code(r[5])?;
             let cache = if flags & F_CACHE != 0 {
-                let mut levels = [LevelVisit::default(); 3];
-                for (i, v) in levels.iter_mut().enumerate() {
-                    v.hit = match (r[57] >> (2 * i)) & 3 {
-                        0 => None,
-                        1 => Some(true),
-                        2 => Some(false),
-                        _ => return Err("bad hit bits".into()),
-                    };
-                    v.evictions = r[60 + i] & 15;
-                    v.writebacks = r[60 + i] >> 4;
-                }
-                Some(CacheJourney {
-                    levels,
-                    ram_reads: r[58],
-                    ram_writes: r[59],
-                })
+                Some(journey_from(&r[57..63])?)
             } else {
                 None
             };
@@ -893,6 +912,8 @@ mod tests {
             paddr: 0x8010_0ff0,
             data,
             cycles,
+            cache: CacheJourney::L1_HIT,
+            served_by: Level::L1,
         };
         let load = data(8, AccessKind::Load, None, 3);
         let store = data(9, AccessKind::Store, Some(0xdead_beef), 5);

@@ -113,13 +113,13 @@ pub trait Observer {
         self.on_access(access);
     }
 
-    /// True if the observer takes a block run's plain L1-hit data accesses as *run accesses*
+    /// True if the observer takes a block run's plain data accesses as *run accesses*
     /// ([`run_access`]): while [`Observer::in_block_run`] is true, the lean traced loop then
     /// hands such an access to [`Observer::on_run_access`] without building its [`Access`]
     /// (its seq, instruction number, cycle and pc follow from the run).
     const RUN_ACCESSES: bool = false;
 
-    /// A plain data access of the open block run that hit the L1's most recent line (see
+    /// A plain data access of the open block run (see [`Observer::on_plain_data`] and
     /// [`Observer::RUN_ACCESSES`]; called only if that is true, while
     /// [`Observer::in_block_run`] is).
     #[inline(always)]

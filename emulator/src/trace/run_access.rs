@@ -2,9 +2,8 @@
 //! to a record, each without the fields the reader can work out from its block run.
 //!
 //! A plain data access inside an open [block run](crate::trace::block_run) — a load or store
-//! inside one page, on the D-TLB's most recent page or a hit that needed no walk, on the L1D's
-//! most recent line, with no page fault resolved before it — is an L1 hit whose place in the
-//! trace follows from the run: its instruction is the run's fetch `k` (so its number and pc
+//! inside one page, on the D-TLB's most recent page or a hit that needed no walk, with no page
+//! fault resolved before it — is an access whose place in the trace follows from the run: its instruction is the run's fetch `k` (so its number and pc
 //! are the run's first plus `k` instructions), its seq is one more than the access before it
 //! (its instruction's fetch, or an earlier access of the same instruction) and its cycle is
 //! that access's end less one. A full access record spends most of its 64 bytes, and most of
@@ -26,13 +25,16 @@
 //! | 4 | region |
 //! | 5 | TLB outcome (0 none, 1 hit) |
 //! | 6 | bit 0: the data field holds the data (a store's value) |
+//! | 7 | served by (0 L1, 1 L2, 2 L3, 3 RAM) |
 //! | 8..12 | vaddr |
 //! | 12..16 | paddr |
 //! | 16..20 | data |
-//! | 20..24 | cycles in the caches (the L1D's latency) |
+//! | 20..24 | cycles in the caches (saturating at `u32::MAX`) |
+//! | 24..30 | the cache journey (as bytes 57..63 of an access record) |
 
 use crate::mem::hierarchy::{CacheJourney, Level};
 use crate::os::layout::Region;
+use crate::trace::bin::{journey_bits, journey_from, level_code, level_from_code};
 use crate::trace::block_run::BlockRunFetches;
 use crate::trace::event::{Access, AccessKind, TlbOutcome};
 use crate::trace::fetch_run::tlb_from;
@@ -57,8 +59,11 @@ pub struct RunAccess {
     pub paddr: u32,
     /// A store's value.
     pub data: Option<u32>,
-    /// Its cycles in the caches (an L1 hit's latency, a `u32` in the configuration).
-    pub cycles: u32,
+    /// Its cycles in the caches.
+    pub cycles: u64,
+    /// Its journey through the caches, and the level that served it.
+    pub cache: CacheJourney,
+    pub served_by: Level,
 }
 
 /// The record of run access `a` (its instruction the run's fetch `k`, below 64) as eight
@@ -81,10 +86,11 @@ pub fn record_words(a: &RunAccess, k: u64) -> [u64; 8] {
             | u64::from(a.size) << 24
             | (a.region as u64) << 32
             | tlb << 40
-            | flag << 48,
+            | flag << 48
+            | u64::from(level_code(a.served_by)) << 56,
         u64::from(a.vaddr) | u64::from(a.paddr) << 32,
-        u64::from(data) | u64::from(a.cycles) << 32,
-        0,
+        u64::from(data) | u64::from(u32::try_from(a.cycles).unwrap_or(u32::MAX)) << 32,
+        journey_bits(&a.cache),
         0,
         0,
         0,
@@ -126,8 +132,8 @@ pub fn decode(r: &[u8; 64], run: &BlockRunFetches) -> Result<Access, String> {
         split: None,
         region: Some(Region::from_index(r[4] as usize)),
         tlb,
-        cache: Some(CacheJourney::L1_HIT),
-        served_by: Some(Level::L1),
+        cache: Some(journey_from(&r[24..30])?),
+        served_by: Some(level_from_code(r[7])?.ok_or("a run access served by no level")?),
         page_fault: None,
         fault: None,
         data: (r[6] & 1 != 0).then(|| get(16)),
@@ -167,7 +173,19 @@ mod tests {
             paddr: 0x8004_2002,
             data: Some(0xbeef),
             cycles: 70_000,
+            cache: CacheJourney::L1_HIT,
+            served_by: Level::L1,
         }
+    }
+
+    /// A journey that missed L1, hit L2 and evicted a dirty L1 line.
+    fn l2_hit() -> CacheJourney {
+        let mut j = CacheJourney::L1_HIT;
+        j.levels[0].hit = Some(false);
+        j.levels[0].evictions = 1;
+        j.levels[0].writebacks = 1;
+        j.levels[1].hit = Some(true);
+        j
     }
 
     #[test]
@@ -202,6 +220,25 @@ mod tests {
             (a.kind, a.data, a.tlb, a.insn, a.pc),
             (AccessKind::Load, None, TlbOutcome::Hit, 20, 0x1_0100)
         );
+        // Off the L1's most recent line: its journey, the level that served it.
+        let missed = RunAccess {
+            cache: l2_hit(),
+            served_by: Level::L2,
+            cycles: 16,
+            ..load
+        };
+        let a = decode(&record(&missed, 0), &run(1)).unwrap();
+        assert_eq!(
+            (a.cache, a.served_by, a.cycles),
+            (Some(l2_hit()), Some(Level::L2), 16)
+        );
+        // Cycles past a u32 saturate, as in an access record.
+        let slow = RunAccess {
+            cycles: 1 << 40,
+            ..load
+        };
+        let a = decode(&record(&slow, 0), &run(1)).unwrap();
+        assert_eq!(a.cycles, u64::from(u32::MAX));
     }
 
     #[test]
@@ -219,5 +256,11 @@ mod tests {
         let mut r = good;
         r[5] = 2;
         assert!(decode(&r, &run(4)).unwrap_err().contains("missed the TLB"));
+        let mut r = good;
+        r[7] = 0xff;
+        assert!(decode(&r, &run(4)).unwrap_err().contains("no level"));
+        let mut r = good;
+        r[24] = 3;
+        assert!(decode(&r, &run(4)).unwrap_err().contains("hit bits"));
     }
 }

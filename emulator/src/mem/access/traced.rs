@@ -744,9 +744,8 @@ impl Memory {
 
     /// Completes a plain load or store of the lean run's instruction in slot `c` while the
     /// observer's block run is open (see [`Memory::plain_data_access`], which it is but for the
-    /// event): an L1 hit on the most recent line is handed over as a
-    /// [`RunAccess`](crate::trace::run_access::RunAccess), with no [`Access`] built; any
-    /// other takes the plain path. Returns its RAM offset.
+    /// event): it is handed over as a [`RunAccess`](crate::trace::run_access::RunAccess), with
+    /// no [`Access`] built. Returns its RAM offset.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn run_access<O: Observer>(
@@ -760,45 +759,27 @@ impl Memory {
         data: Option<u32>,
         observer: &mut O,
     ) -> usize {
+        let off = entry_ram_offset(entry, vaddr);
+        let paddr = RAM_BASE.wrapping_add(off as u32);
         let hit = match self.caches.as_deref_mut() {
-            Some(h) => h.access_mru(
-                RAM_BASE.wrapping_add(entry_ram_offset(entry, vaddr) as u32),
-                size as u32,
-                kind,
-            ),
+            Some(h) => h.access_mru(paddr, size as u32, kind),
             None => None,
         };
         match hit {
             Some(cycles) => {
-                let off = entry_ram_offset(entry, vaddr);
-                let region = entry_region_index(entry);
-                self.count_data_region(kind, region);
                 self.count_cache_cycles(kind, cycles);
-                // Its own seq (the run's fetches are counted where `seq` must be exact).
-                self.trace.seq += 1;
-                let run = &self.trace.run;
-                let i = (c as *const CachedInsn as usize).wrapping_sub(run.first_slot)
-                    / std::mem::size_of::<CachedInsn>();
-                observer.on_run_access(&crate::trace::run_access::RunAccess {
-                    insn: run.insn + i as u64,
-                    kind: trace_kind(kind),
-                    size: size as u8,
-                    region: Region::from_index(region),
-                    tlb,
-                    vaddr,
-                    paddr: RAM_BASE.wrapping_add(off as u32),
-                    data,
-                    // An L1's latency, a u32 in its configuration.
-                    cycles: cycles as u32,
-                });
-                off
+                let cache = (CacheJourney::L1_HIT, Level::L1, cycles);
+                self.emit_run_access(
+                    c, kind, vaddr, paddr, size, entry, tlb, data, cache, observer,
+                );
             }
             None => self.run_access_past_mru(c, kind, vaddr, size, entry, tlb, data, observer),
         }
+        off
     }
 
-    /// [`Memory::run_access`] of an access off the L1's most recent line (or with no caches):
-    /// an access of the lean run, with its journey.
+    /// [`Memory::run_access`] off the L1's most recent line: the full lookup, its journey
+    /// recorded (with no caches, the access is made whole).
     #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     fn run_access_past_mru<O: Observer>(
@@ -811,16 +792,60 @@ impl Memory {
         tlb: TlbOutcome,
         data: Option<u32>,
         observer: &mut O,
-    ) -> usize {
-        let at = self.lean_access_at(c);
+    ) {
         let off = entry_ram_offset(entry, vaddr);
-        if self.caches.is_some() {
-            let access = self.plain_data_event(at, kind, vaddr, size, entry, tlb, data);
-            self.plain_data_lookup(access, off, kind, observer);
-            off
-        } else {
-            self.plain_data_access(at, kind, vaddr, size, entry, tlb, data, observer)
+        match self.cache_access_past_mru(off, size as u32, kind) {
+            Some((out, journey)) => {
+                let paddr = RAM_BASE.wrapping_add(off as u32);
+                let cache = (journey, out.served_by, out.cycles);
+                self.emit_run_access(
+                    c, kind, vaddr, paddr, size, entry, tlb, data, cache, observer,
+                );
+            }
+            None => {
+                let at = self.lean_access_at(c);
+                self.plain_data_access(at, kind, vaddr, size, entry, tlb, data, observer);
+            }
         }
+    }
+
+    /// Counts the run access of slot `c`'s instruction (its region, its seq) and hands it to
+    /// the observer; `cache` is its journey, serving level and cycles (counted already).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn emit_run_access<O: Observer>(
+        &mut self,
+        c: &CachedInsn,
+        kind: CacheKind,
+        vaddr: u32,
+        paddr: u32,
+        size: usize,
+        entry: u32,
+        tlb: TlbOutcome,
+        data: Option<u32>,
+        (journey, served_by, cycles): (CacheJourney, Level, u64),
+        observer: &mut O,
+    ) {
+        let region = entry_region_index(entry);
+        self.count_data_region(kind, region);
+        // Its own seq (the run's fetches are counted where `seq` must be exact).
+        self.trace.seq += 1;
+        let run = &self.trace.run;
+        let i = (c as *const CachedInsn as usize).wrapping_sub(run.first_slot)
+            / std::mem::size_of::<CachedInsn>();
+        observer.on_run_access(&crate::trace::run_access::RunAccess {
+            insn: run.insn + i as u64,
+            kind: trace_kind(kind),
+            size: size as u8,
+            region: Region::from_index(region),
+            tlb,
+            vaddr,
+            paddr,
+            data,
+            cycles,
+            cache: journey,
+            served_by,
+        });
     }
 
     /// [`Memory::store`], traced.
