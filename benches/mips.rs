@@ -2,6 +2,8 @@
 //! against qemu-riscv32 running the same ELF. Run with `cargo bench` (release profile).
 //!
 //! Each workload runs `RUNS` times; the best wall time counts (least disturbed by the machine).
+//! Then the cost of tracing to `bin`: untraced and traced runs alternate, `RATIO_PAIRS` pairs,
+//! and the best of each gives the ratio (`cargo bench -- "trace ratio"` runs only that).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -14,6 +16,8 @@ use rvscope::trace::{Filter, Format, Tracer};
 use rvscope::{Config, Machine, Outcome};
 
 const RUNS: usize = 3;
+/// Pairs of runs for the tracing cost ([`trace_ratio`]).
+const RATIO_PAIRS: usize = 7;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -198,17 +202,24 @@ fn main() {
         filters.is_empty() || filters.iter().any(|f| row.contains(f.as_str()))
     };
     let dir = build_guests();
-    println!("rvscope throughput (best of {RUNS} runs per mode)");
-    println!(
-        "{:<24} {:<23} {:>12} {:>9} {:>9} {:>11} {:>12}",
-        "workload", "mode", "instructions", "seconds", "MIPS", "vs functnl", "vs qemu"
-    );
     // Each workload runs long enough (10^8 instructions or more) that start-up costs vanish.
-    for (name, args) in [
+    let workloads = [
         ("bench/coremark_like", vec!["2000"]),
         ("examples/list_vs_array", vec!["65536", "200"]),
         ("examples/matrix_walk", vec!["both", "2048"]),
-    ] {
+    ];
+    let table = workloads
+        .iter()
+        .any(|(name, _)| modes().iter().any(|m| wanted(name, m.name)));
+    if table {
+        println!("rvscope throughput (best of {RUNS} runs per mode)");
+        println!(
+            "{:<24} {:<23} {:>12} {:>9} {:>9} {:>11} {:>12}",
+            "workload", "mode", "instructions", "seconds", "MIPS", "vs functnl", "vs qemu"
+        );
+    }
+    for (name, args) in &workloads {
+        let (name, args) = (*name, args.as_slice());
         if !modes().iter().any(|m| wanted(name, m.name)) {
             continue;
         }
@@ -217,13 +228,13 @@ fn main() {
             println!("{name:<24} (not built)");
             continue;
         }
-        let (qemu_took, qemu_ok) = best_of(|| qemu_run(&elf, &args));
+        let (qemu_took, qemu_ok) = best_of(|| qemu_run(&elf, args));
         let mut functional = None;
         for mode in modes() {
             if !wanted(name, mode.name) {
                 continue;
             }
-            let (took, insns) = best_of(|| rvscope_run(&mode, &elf, &args));
+            let (took, insns) = best_of(|| rvscope_run(&mode, &elf, args));
             let secs = took.as_secs_f64();
             let mips = insns as f64 / secs / 1e6;
             // The functional row is the first; when it is filtered out the ratio is n/a.
@@ -245,4 +256,52 @@ fn main() {
             );
         }
     }
+    // The tracing cost (issue 7): the rows above run one mode after another, so the machine's
+    // drift between them enters their ratio; here the untraced and traced runs alternate.
+    let ratio: Vec<_> = workloads
+        .iter()
+        .filter(|(name, _)| wanted(name, "trace ratio"))
+        .collect();
+    if !ratio.is_empty() {
+        println!();
+        println!(
+            "trace ratio: traced to bin (/dev/null) against untraced, pipeline on (best of {RATIO_PAIRS} interleaved pairs)"
+        );
+        println!(
+            "{:<24} {:>12} {:>12} {:>7}",
+            "workload", "untraced s", "bin s", "ratio"
+        );
+        for (name, args) in ratio {
+            let elf = dir.join(format!("{name}.elf"));
+            if !elf.exists() {
+                println!("{name:<24} (not built)");
+                continue;
+            }
+            let (untraced, traced) = trace_ratio(&elf, args);
+            let (u, t) = (untraced.as_secs_f64(), traced.as_secs_f64());
+            println!("{name:<24} {u:>12.3} {t:>12.3} {:>6.2}x", t / u);
+        }
+    }
+}
+
+/// The best times of [`RATIO_PAIRS`] alternating runs untraced (`+timing`, as `rvscope run`
+/// runs by default) and traced to `bin` (`+timing+trace(bin>null)`).
+fn trace_ratio(elf: &Path, args: &[&str]) -> (Duration, Duration) {
+    let modes = modes();
+    let mode = |name: &str| {
+        modes
+            .iter()
+            .find(|m| m.name == name)
+            .expect("a mode of that name")
+    };
+    let (untraced, traced) = (mode("+timing"), mode("+timing+trace(bin>null)"));
+    let (mut best_untraced, mut best_traced) = (Duration::MAX, Duration::MAX);
+    for _ in 0..RATIO_PAIRS {
+        for (m, best) in [(untraced, &mut best_untraced), (traced, &mut best_traced)] {
+            let start = Instant::now();
+            rvscope_run(m, elf, args);
+            *best = (*best).min(start.elapsed());
+        }
+    }
+    (best_untraced, best_traced)
 }
