@@ -247,20 +247,17 @@ mod tests {
         assert!(decode(&good, &run(2))
             .unwrap_err()
             .contains("past its block run"));
-        let mut r = good;
-        r[2] = 3;
-        assert!(decode(&r, &run(4)).unwrap_err().contains("kind 3"));
-        let mut r = good;
-        r[4] = 200;
-        assert!(decode(&r, &run(4)).unwrap_err().contains("region"));
-        let mut r = good;
-        r[5] = 2;
-        assert!(decode(&r, &run(4)).unwrap_err().contains("missed the TLB"));
-        let mut r = good;
-        r[7] = 0xff;
-        assert!(decode(&r, &run(4)).unwrap_err().contains("no level"));
-        let mut r = good;
-        r[24] = 3;
-        assert!(decode(&r, &run(4)).unwrap_err().contains("hit bits"));
+        for (byte, value, why) in [
+            (2, 3, "kind 3"),
+            (4, 200, "region"),
+            (5, 2, "missed the TLB"),
+            (7, 0xff, "no level"),
+            (24, 3, "hit bits"),
+        ] {
+            let mut r = good;
+            r[byte] = value;
+            let err = decode(&r, &run(4)).unwrap_err();
+            assert!(err.contains(why), "byte {byte} = {value}: {err}");
+        }
     }
 }

@@ -376,7 +376,27 @@ impl Memory {
     ) -> usize {
         let off = entry_ram_offset(entry, vaddr);
         let paddr = RAM_BASE.wrapping_add(off as u32);
-        let access = self.plain_data_event(at, kind, vaddr, size, entry, tlb, data);
+        let region = entry_region_index(entry);
+        self.count_data_region(kind, region);
+        let access = Access {
+            seq: self.next_seq(),
+            insn: at.insn,
+            cycle: at.cycle,
+            pc: at.pc,
+            kind: trace_kind(kind),
+            size: size as u8,
+            vaddr,
+            paddr: Some(paddr),
+            split: None,
+            region: Some(Region::from_index(region)),
+            tlb,
+            cache: None,
+            served_by: None,
+            page_fault: None,
+            fault: None,
+            data,
+            cycles: 0,
+        };
         // No walk and no fault: the hart's stall grew by its cycles less one, nothing else.
         // The L1's most recent line is reported from here, its journey a constant the
         // record is made from; the rest takes the full lookup.
@@ -408,43 +428,6 @@ impl Memory {
             self.counts.stores[region] += 1;
         } else {
             self.counts.loads[region] += 1;
-        }
-    }
-
-    /// The event of a plain data access (see [`Memory::plain_data_access`]), its journey not
-    /// filled in, with its region counted.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    fn plain_data_event(
-        &mut self,
-        at: TraceAt,
-        kind: CacheKind,
-        vaddr: u32,
-        size: usize,
-        entry: u32,
-        tlb: TlbOutcome,
-        data: Option<u32>,
-    ) -> Access {
-        let region = entry_region_index(entry);
-        self.count_data_region(kind, region);
-        Access {
-            seq: self.next_seq(),
-            insn: at.insn,
-            cycle: at.cycle,
-            pc: at.pc,
-            kind: trace_kind(kind),
-            size: size as u8,
-            vaddr,
-            paddr: Some(RAM_BASE.wrapping_add(entry_ram_offset(entry, vaddr) as u32)),
-            split: None,
-            region: Some(Region::from_index(region)),
-            tlb,
-            cache: None,
-            served_by: None,
-            page_fault: None,
-            fault: None,
-            data,
-            cycles: 0,
         }
     }
 
@@ -830,9 +813,8 @@ impl Memory {
         self.count_data_region(kind, region);
         // Its own seq (the run's fetches are counted where `seq` must be exact).
         self.trace.seq += 1;
+        let i = self.run_position(c);
         let run = &self.trace.run;
-        let i = (c as *const CachedInsn as usize).wrapping_sub(run.first_slot)
-            / std::mem::size_of::<CachedInsn>();
         observer.on_run_access(&crate::trace::run_access::RunAccess {
             insn: run.insn + i as u64,
             kind: trace_kind(kind),
@@ -1225,14 +1207,21 @@ impl Memory {
         self.trace.counted = n;
     }
 
+    /// The position in the lean run's block of the instruction in decoded slot `c`: the
+    /// slot's distance from the block's first ([`BlockRunAt::first_slot`]).
+    #[inline(always)]
+    fn run_position(&self, c: &CachedInsn) -> usize {
+        (c as *const CachedInsn as usize).wrapping_sub(self.trace.run.first_slot)
+            / std::mem::size_of::<CachedInsn>()
+    }
+
     /// Where a data access of the instruction in decoded slot `c` of the lean run stands (its
     /// position is the slot's distance from the run's first), with the run's fetches up to
     /// and including its own counted in `seq`.
     #[inline(always)]
     pub fn lean_access_at(&mut self, c: &CachedInsn) -> TraceAt {
+        let i = self.run_position(c);
         let run = &self.trace.run;
-        let slot = c as *const CachedInsn as usize;
-        let i = slot.wrapping_sub(run.first_slot) / std::mem::size_of::<CachedInsn>();
         let at = TraceAt {
             pc: run.pc.wrapping_add(u32::from(c.offset)),
             insn: run.insn + i as u64,
