@@ -341,6 +341,19 @@ impl Hierarchy {
         self.l1_latency[(kind != AccessKind::Fetch) as usize]
     }
 
+    /// The line size of the L1 an access of `kind` goes to, as a power of two.
+    #[inline(always)]
+    pub fn l1_line_shift(&self, kind: AccessKind) -> u32 {
+        self.l1_shift[(kind != AccessKind::Fetch) as usize]
+    }
+
+    /// How many lines of its L1 the access of `size` ≥ 1 bytes at `paddr` touches.
+    #[inline(always)]
+    pub fn l1_lines_touched(&self, paddr: u32, size: u32, kind: AccessKind) -> u64 {
+        let (_, line, last) = self.l1_lines(paddr, size.max(1) - 1, kind);
+        last.wrapping_sub(line) + 1
+    }
+
     /// The MRU shortcut alone: if the access repeats its L1 set's most recent line (and a write
     /// finds it already dirty), it changes no state but the L1's hit count and is a plain L1
     /// hit: its cycles. `None` if the full lookup is needed. (The traced paths use it to report
@@ -400,13 +413,30 @@ impl Hierarchy {
             let store_ok = cache.config().write == WritePolicy::WriteBack && cache.is_dirty(line);
             self.mru[l1][slot] = line << 1 | u64::from(store_ok);
         } else {
-            // Not resident (no-write-allocate), or several lines: the slots' MRU lines are
-            // unknown.
-            for l in line..=last {
-                self.mru[l1][(l & self.mru_mask[l1]) as usize] = NO_MRU;
-            }
+            self.remember_lines(l1, line, last, shadow_unsure);
         }
         out
+    }
+
+    /// The MRU slots after an access of lines `line..=last` of L1 `l1` that is not one
+    /// resident line's: the lines were looked up in that order, so each one still resident is
+    /// its slot's most recent line unless a later line of the same slot follows it (written
+    /// over it here). A line not resident (no-write-allocate), or any line if the 3C shadow
+    /// may not hold it (`shadow_unsure`), leaves its slot unknown. A fetch across a line
+    /// boundary thus leaves the next instruction's line as the MRU, as a fetch of one line
+    /// would.
+    #[cold]
+    fn remember_lines(&mut self, l1: usize, line: u64, last: u64, shadow_unsure: bool) {
+        let cache = &self.levels[l1];
+        let write_back = cache.config().write == WritePolicy::WriteBack;
+        for l in line..=last {
+            let mru = if !shadow_unsure && cache.probe(l) {
+                l << 1 | u64::from(write_back && cache.is_dirty(l))
+            } else {
+                NO_MRU
+            };
+            self.mru[l1][(l & self.mru_mask[l1]) as usize] = mru;
+        }
     }
 
     /// The lookups of one access (no MRU bookkeeping).
@@ -1080,19 +1110,22 @@ mod tests {
         proptest! {
             /// The MRU shortcut (per set, or per cache with 3C) changes no figure: the same
             /// accesses through `access_fast` and through the plain lookups give identical
-            /// statistics and cycles, for every policy and write/allocate combination.
+            /// statistics and cycles, for every policy and write/allocate combination, with
+            /// aligned accesses or with misaligned ones too (which may cross a line, leaving
+            /// several lines' slots to remember).
             #[test]
             fn gives_the_same_figures_as_plain_lookups(
                 policy in policies(),
                 write_through in any::<bool>(),
                 no_alloc in any::<bool>(),
                 classify in any::<bool>(),
+                misaligned in any::<bool>(),
                 accesses in accesses(),
             ) {
                 let (mut fast, mut plain) = twin_hierarchies(policy, write_through, no_alloc, classify);
                 for (k, addr, size) in accesses {
                     let kind = kind_of(k);
-                    let paddr = addr & !(size - 1);
+                    let paddr = if misaligned { addr } else { addr & !(size - 1) };
                     let c1 = fast.access_fast(paddr, size, kind);
                     let c2 = plain.lookup(paddr, size, kind, &mut ()).cycles;
                     prop_assert_eq!(c1, c2);
