@@ -46,7 +46,7 @@ use crate::trace::run_access::{self, TAG_RUN_ACCESS};
 /// The header's first bytes.
 pub const BIN_MAGIC: [u8; 8] = *b"RVSCBIN\0";
 /// The version of the record layout.
-pub const BIN_VERSION: u16 = 4;
+pub const BIN_VERSION: u16 = 5;
 /// Bytes per record.
 pub const RECORD_SIZE: usize = 64;
 /// Little-endian 64-bit words per record.
@@ -900,7 +900,7 @@ mod tests {
             cycles: 4,
         };
         // Three 4-byte fetches; instruction 8 loads (3 cycles), instruction 9 stores (5).
-        let mut run = open_record(&first, 0b111);
+        let mut run = open_record(&first, 0b111, 6);
         set_count(&mut run, 3);
         let data = |insn, kind, data, cycles| RunAccess {
             insn,

@@ -9,10 +9,11 @@
 //! the run's first fetch and its fetch count written when it closes.
 //!
 //! # What a block run holds
-//! Consecutive plain fetches (a [`PlainFetch`]: the instruction's own address, one L1 line's
-//! hit, nothing unusual) of one run through a decoded block: instruction numbers
-//! `insn, insn + 1, …`, each pc (and physical address) the last one's plus its length, the
-//! L1I's latency each. At most 64 (a block's most instructions).
+//! Consecutive plain fetches (a [`PlainFetch`]: the instruction's own address, an L1 hit on
+//! each line it touches, nothing unusual) of one run through a decoded block: instruction
+//! numbers `insn, insn + 1, …`, each pc (and physical address) the last one's plus its length,
+//! the L1I's latency per line each (a fetch across a line boundary is two hits, twice the
+//! cycles; the record holds the line size). At most 64 (a block's most instructions).
 //! Between them the trace may hold only *plain data accesses*
 //! ([`crate::trace::Observer::on_plain_data`]: no page-table walk, no page fault resolved),
 //! each of which grew the hart's memory stall by its `cycles` less one and by nothing else.
@@ -41,8 +42,9 @@
 //! | 24..32 | its cycle |
 //! | 32..36 | its pc (= vaddr) |
 //! | 36..40 | its physical address |
-//! | 40..44 | cycles of each fetch in the caches (the L1I's latency) |
+//! | 40..44 | cycles of a fetch in the caches per L1I line it touches (the L1I's latency) |
 //! | 44..52 | lengths: bit `k` set if fetch `k` is 4 bytes (else 2) |
+//! | 52 | the L1I's line size, log2 (a fetch touches the lines its bytes fall in) |
 
 use crate::mem::hierarchy::{CacheJourney, Level};
 use crate::os::layout::Region;
@@ -55,6 +57,8 @@ pub const TAG_BLOCK_RUN: u8 = 11;
 const SIZE: usize = 64;
 /// Offset of the fetch count.
 const COUNT: usize = 4;
+/// Offset of the L1I's line size (log2).
+const LINE_SHIFT: usize = 52;
 /// Most fetches a block run holds.
 pub const MAX_FETCHES: u32 = 64;
 
@@ -68,13 +72,16 @@ fn tlb_rest(first: TlbOutcome) -> TlbOutcome {
     }
 }
 
-/// The record of a block run opened by the plain fetch `first`, with no fetches yet
-/// ([`set_count`] fills them in when the run closes); bit `k` of `four_byte` is set if fetch
-/// `k` will be 4 bytes long.
+/// The record of a block run opened by the plain fetch `first` (of one L1I line), with no
+/// fetches yet ([`set_count`] fills them in when the run closes); bit `k` of `four_byte` is
+/// set if fetch `k` will be 4 bytes long; the L1I's lines are `1 << line_shift` bytes.
 #[inline(always)]
-pub fn open_record(first: &PlainFetch, four_byte: u64) -> [u8; SIZE] {
+pub fn open_record(first: &PlainFetch, four_byte: u64, line_shift: u8) -> [u8; SIZE] {
     let mut r = [0u8; SIZE];
-    for (chunk, word) in r.chunks_exact_mut(8).zip(open_words(first, four_byte)) {
+    for (chunk, word) in r
+        .chunks_exact_mut(8)
+        .zip(open_words(first, four_byte, line_shift))
+    {
         chunk.copy_from_slice(&word.to_le_bytes());
     }
     r
@@ -83,7 +90,7 @@ pub fn open_record(first: &PlainFetch, four_byte: u64) -> [u8; SIZE] {
 /// [`open_record`] as eight little-endian words (word `i` holds bytes `8i..8i+8`): the writer
 /// stores these straight into its buffer, once per block run.
 #[inline(always)]
-pub fn open_words(first: &PlainFetch, four_byte: u64) -> [u64; SIZE / 8] {
+pub fn open_words(first: &PlainFetch, four_byte: u64, line_shift: u8) -> [u64; SIZE / 8] {
     [
         u64::from(TAG_BLOCK_RUN)
             | u64::from(first.region as u8) << 8
@@ -94,7 +101,7 @@ pub fn open_words(first: &PlainFetch, four_byte: u64) -> [u64; SIZE / 8] {
         first.cycle,
         u64::from(first.pc) | u64::from(first.paddr) << 32,
         u64::from(first.cycles) | (four_byte & 0xffff_ffff) << 32,
-        four_byte >> 32,
+        four_byte >> 32 | u64::from(line_shift) << 32,
         0,
     ]
 }
@@ -114,6 +121,9 @@ pub struct BlockRunFetches {
     count: u32,
     tlb_rest: TlbOutcome,
     four_byte: u64,
+    /// The L1I's line size (log2) and latency: a fetch's cycles are the latency per line.
+    line_shift: u8,
+    line_cycles: u64,
     /// The first fetch's instruction number and pc.
     first_insn: u64,
     first_pc: u32,
@@ -139,6 +149,11 @@ impl BlockRunFetches {
         if (r[1] as usize) >= Region::COUNT {
             return Err(format!("bad region code {}", r[1]));
         }
+        let line_shift = r[LINE_SHIFT];
+        if line_shift > 31 {
+            return Err(format!("an L1I line of 2^{line_shift} bytes"));
+        }
+        let line_cycles = u64::from(word32(40));
         let pc = word32(32);
         Ok(BlockRunFetches {
             next: Access {
@@ -158,12 +173,14 @@ impl BlockRunFetches {
                 page_fault: None,
                 fault: None,
                 data: None,
-                cycles: u64::from(word32(40)),
+                cycles: line_cycles,
             },
             k: 0,
             count,
             tlb_rest: tlb_from(r[3])?,
             four_byte,
+            line_shift,
+            line_cycles,
             first_insn: word64(16),
             first_pc: pc,
         })
@@ -196,6 +213,11 @@ impl BlockRunFetches {
             a.seq = seq.wrapping_add(1);
             a.cycle = end;
         }
+        // The L1I's latency for each line the fetch touches.
+        let paddr = a.paddr.unwrap_or(0);
+        let last = paddr.wrapping_add(u32::from(a.size) - 1);
+        let lines = (last >> self.line_shift).wrapping_sub(paddr >> self.line_shift) + 1;
+        a.cycles = self.line_cycles.wrapping_mul(u64::from(lines));
         self.k += 1;
         let n = &mut self.next;
         n.pc = a.pc.wrapping_add(u32::from(a.size));
@@ -234,7 +256,7 @@ pub(crate) mod tests {
     #[test]
     fn fetches_follow_the_access_before_each() {
         // 4, 2 and 4 bytes.
-        let mut r = open_record(&first(), 0b101);
+        let mut r = open_record(&first(), 0b101, 6);
         set_count(&mut r, 3);
         let mut run = BlockRunFetches::decode(&r).unwrap();
         assert_eq!(run.next_insn(), Some(20));
@@ -253,22 +275,47 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_fetch_across_a_line_boundary_costs_a_hit_per_line() {
+        // 8-byte lines: fetch 2 (4 bytes at 0x8000_3106) ends in the next line, two hits.
+        let mut r = open_record(&first(), 0b101, 3);
+        set_count(&mut r, 3);
+        let mut run = BlockRunFetches::decode(&r).unwrap();
+        let a0 = run.take(None);
+        let a1 = run.take(Some((a0.seq, a0.cycle + a0.cycles)));
+        let a2 = run.take(Some((a1.seq, a1.cycle + a1.cycles)));
+        assert_eq!((a0.cycles, a1.cycles, a2.cycles), (4, 4, 8));
+        assert_eq!(a2.cycle, 308);
+        assert_eq!((a2.cache, a2.served_by), (a0.cache, Some(Level::L1)));
+        // 2-byte lines: a 4-byte fetch touches two, an aligned 2-byte one one.
+        let mut r = open_record(&first(), 0b101, 1);
+        set_count(&mut r, 2);
+        let mut run = BlockRunFetches::decode(&r).unwrap();
+        let a0 = run.take(None);
+        let a1 = run.take(Some((a0.seq, a0.cycle + a0.cycles)));
+        assert_eq!((a0.cycles, a1.cycles, a1.cycle), (8, 4, 308));
+    }
+
+    #[test]
     fn bad_records_are_errors() {
         // A run that holds no fetch gives none.
-        let r = open_record(&first(), 1);
+        let r = open_record(&first(), 1, 6);
         assert_eq!(BlockRunFetches::decode(&r).unwrap().next_insn(), None);
-        let mut r = open_record(&first(), 1);
+        let mut r = open_record(&first(), 1, 6);
         set_count(&mut r, 65);
         assert!(BlockRunFetches::decode(&r)
             .unwrap_err()
             .contains("at most 64"));
-        let mut r = open_record(&first(), 1);
+        let mut r = open_record(&first(), 1, 6);
         set_count(&mut r, 1);
         r[1] = 200;
         assert!(BlockRunFetches::decode(&r).unwrap_err().contains("region"));
-        let mut r = open_record(&first(), 1);
+        let mut r = open_record(&first(), 1, 6);
         set_count(&mut r, 1);
         r[3] = 9;
         assert!(BlockRunFetches::decode(&r).unwrap_err().contains("tlb"));
+        let mut r = open_record(&first(), 1, 32);
+        set_count(&mut r, 1);
+        let err = BlockRunFetches::decode(&r).unwrap_err();
+        assert!(err.contains("L1I line of 2^32"), "{err}");
     }
 }

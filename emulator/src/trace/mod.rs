@@ -69,7 +69,8 @@ pub trait Observer {
     const BLOCK_RUNS: bool = false;
 
     /// True while a block run opened by [`Observer::open_block_run`] is open: the next plain
-    /// fetch of the same block run (the next instruction, an L1 hit, the I-TLB's most
+    /// fetch of the same block run (the next instruction, an L1 hit on each line it touches
+    /// at the L1I's latency each — two for a fetch across a line boundary —, the I-TLB's most
     /// recent page) is then the run's without being reported at all. The observer closes the
     /// run itself when any event other than a plain data access ([`Observer::on_plain_data`])
     /// comes, and is told when the block run ends ([`Observer::end_block_run`]).
@@ -78,24 +79,28 @@ pub trait Observer {
         false
     }
 
-    /// A plain fetch in a block run, while [`Observer::in_block_run`] is false: the observer
-    /// may open a block run with it. Bit `k` of `four_byte` is set if the block run's `k`-th
-    /// instruction from this one is 4 bytes long (else 2; bits past the block's end are
-    /// clear). By default it is an ordinary plain fetch.
+    /// A plain fetch of one L1I line in a block run, while [`Observer::in_block_run`] is
+    /// false: the observer may open a block run with it. Bit `k` of `four_byte` is set if the
+    /// block run's `k`-th instruction from this one is 4 bytes long (else 2; bits past the
+    /// block's end are clear); the L1I's lines are `1 << line_shift` bytes (a later fetch of
+    /// the run across two of them costs twice the first's cycles). By default it is an
+    /// ordinary plain fetch.
     #[inline(always)]
-    fn open_block_run(&mut self, fetch: &fetch_run::PlainFetch, four_byte: u64) {
-        let _ = four_byte;
+    fn open_block_run(&mut self, fetch: &fetch_run::PlainFetch, four_byte: u64, line_shift: u8) {
+        let _ = (four_byte, line_shift);
         self.on_plain_fetch(fetch);
     }
 
     /// A block run is about to start, its first fetch expected to be the plain fetch `first`
-    /// (`four_byte` as for [`Observer::open_block_run`]): the observer may open its run now,
-    /// before the fetch, so that the fetch is already the run's. If the fetch turns out not to
-    /// be plain it is reported as an access, which closes the run with no fetches. By default
-    /// nothing happens (the fetch comes as usual).
+    /// (one L1I line's hit; `four_byte` and `line_shift` as for
+    /// [`Observer::open_block_run`]): the observer may open its run now, before the fetch, so
+    /// that the fetch is already the run's. If the fetch turns out not to be plain it is
+    /// reported as an access, which closes the run with no fetches; if it crosses into the
+    /// next line with a hit there too it is the run's, at twice the cycles. By default nothing
+    /// happens (the fetch comes as usual).
     #[inline(always)]
-    fn begin_block_run(&mut self, first: &fetch_run::PlainFetch, four_byte: u64) {
-        let _ = (first, four_byte);
+    fn begin_block_run(&mut self, first: &fetch_run::PlainFetch, four_byte: u64, line_shift: u8) {
+        let _ = (first, four_byte, line_shift);
     }
 
     /// The block run ends: its fetches were those of the instructions before `next_insn`.

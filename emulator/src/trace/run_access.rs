@@ -149,7 +149,7 @@ mod tests {
 
     /// A block run of `count` fetches from instruction 20 at 0x10100: 4, 2, 4, 4 … bytes.
     fn run(count: u32) -> BlockRunFetches {
-        let mut r = open_record(&first(), !0b10);
+        let mut r = open_record(&first(), !0b10, 6);
         set_count(&mut r, count);
         BlockRunFetches::decode(&r).unwrap()
     }

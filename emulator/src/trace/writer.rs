@@ -417,18 +417,18 @@ impl<W: Write> Tracer<W> {
 
     /// Opens a block run with the plain fetch `a`, its record reserved here.
     #[inline(always)]
-    fn open_block(&mut self, a: &PlainFetch, four_byte: u64) {
+    fn open_block(&mut self, a: &PlainFetch, four_byte: u64, line_shift: u8) {
         self.close_block_run(a.insn);
-        self.open_block_after_runs(a, four_byte);
+        self.open_block_after_runs(a, four_byte, line_shift);
     }
 
     /// [`Tracer::open_block`] with no block run open.
     #[inline(always)]
-    fn open_block_after_runs(&mut self, a: &PlainFetch, four_byte: u64) {
+    fn open_block_after_runs(&mut self, a: &PlainFetch, four_byte: u64, line_shift: u8) {
         self.close_run();
         // `last_seq` and `last_insn` serve fetch runs only: none is open while a block run
         // is, and the next one opened sets them (`plain_fetch`).
-        let at = self.push_words(block_run::open_words(a, four_byte));
+        let at = self.push_words(block_run::open_words(a, four_byte, line_shift));
         self.block_run = Some((at, a.insn));
     }
 
@@ -535,23 +535,23 @@ impl<W: Write> Observer for Tracer<W> {
     }
 
     #[inline(always)]
-    fn open_block_run(&mut self, fetch: &PlainFetch, four_byte: u64) {
+    fn open_block_run(&mut self, fetch: &PlainFetch, four_byte: u64, line_shift: u8) {
         if !self.bin_all {
             self.on_plain_fetch(fetch);
             return;
         }
-        self.open_block(fetch, four_byte);
+        self.open_block(fetch, four_byte, line_shift);
     }
 
     #[inline(always)]
-    fn begin_block_run(&mut self, first: &PlainFetch, four_byte: u64) {
+    fn begin_block_run(&mut self, first: &PlainFetch, four_byte: u64, line_shift: u8) {
         // The interpreter ended the block run before (`end_block_run`).
         debug_assert!(
             self.block_run.is_none(),
             "a block run begins inside another"
         );
         if self.bin_all {
-            self.open_block_after_runs(first, four_byte);
+            self.open_block_after_runs(first, four_byte, line_shift);
         }
     }
 
@@ -1193,7 +1193,7 @@ mod tests {
     /// its first fetch, the later fetches not reported, the loads as plain data.
     fn feed_block_run(t: &mut Tracer<&mut Vec<u8>>, events: &[Access]) {
         let first = PlainFetch::of(&events[0]).unwrap();
-        t.begin_block_run(&first, u64::MAX);
+        t.begin_block_run(&first, u64::MAX, 6);
         for a in events {
             if a.kind != AccessKind::Fetch {
                 t.on_plain_data(a);
@@ -1250,7 +1250,7 @@ mod tests {
         let mut t = Tracer::new(&mut out, Format::Bin, Filter::default(), &Config::default());
         let events = block_run_events(0, 0, 100, 3, 0);
         let first = PlainFetch::of(&events[0]).unwrap();
-        t.begin_block_run(&first, u64::MAX);
+        t.begin_block_run(&first, u64::MAX, 6);
         let mut miss = events[0];
         miss.cache = Some(CacheJourney::default());
         miss.served_by = Some(Level::L2);
@@ -1259,7 +1259,7 @@ mod tests {
         let mut live = vec![miss];
         // The rest of the block: a run opened at its next fetch.
         let rest = block_run_events(1, 1, 114, 2, 0);
-        t.open_block_run(&PlainFetch::of(&rest[0]).unwrap(), u64::MAX);
+        t.open_block_run(&PlainFetch::of(&rest[0]).unwrap(), u64::MAX, 6);
         t.end_block_run(3);
         live.extend_from_slice(&rest);
         t.finish().unwrap();

@@ -1166,21 +1166,23 @@ impl Memory {
             let paddr = RAM_BASE.wrapping_add(off as u32);
             let size = u32::from(len);
             if let Some((out, journey)) = self.cache_access_detailed(off, size, CacheKind::Fetch) {
-                // One line's L1 hit (a fetch across two lines costs two hits' cycles). A fetch
-                // served by the L1 hit there and evicted nothing: its journey is an L1 hit.
-                let plain = out.served_by == Level::L1
-                    && self
-                        .caches
-                        .as_deref()
-                        .map(|c| c.l1_hit_cycles(CacheKind::Fetch))
-                        == Some(out.cycles);
+                // Served by the L1 at its latency per line touched: an L1 hit on each (one,
+                // or two for a fetch across a line boundary), nothing evicted, the journey an
+                // L1 hit. The open block run takes either (its record holds the latency and
+                // the line size); a block run is opened by a fetch of one line.
+                let (hit_cycles, lines) = self.caches.as_deref().map_or((0, 0), |c| {
+                    let lines = c.l1_lines_touched(paddr, size, CacheKind::Fetch);
+                    (c.l1_hit_cycles(CacheKind::Fetch), lines)
+                });
+                let plain =
+                    out.served_by == Level::L1 && hit_cycles.wrapping_mul(lines) == out.cycles;
                 if plain && observer.in_block_run() {
                     self.trace.seq += 1;
                     return;
                 }
                 // The stall before this fetch's own (it counted its cycles less one).
                 let at = at(self.stall_cycle_total() - out.cycles.saturating_sub(1));
-                if plain {
+                if plain && lines == 1 {
                     // Blocks hold at most 64 instructions.
                     let four_byte = run.four_byte >> (i % 64);
                     self.open_block_run(pc, paddr, len, out.cycles, four_byte, at, observer);
@@ -1276,7 +1278,7 @@ impl Memory {
             cycles: c.l1_hit_cycles(CacheKind::Fetch) as u32,
         };
         self.trace.next_plain_pc = 0;
-        observer.begin_block_run(&first, four_byte);
+        observer.begin_block_run(&first, four_byte, c.l1_line_shift(CacheKind::Fetch) as u8);
     }
 
     /// The common fetch of [`Memory::fetch_in_block_run`]: if the observer's block run is open
@@ -1324,6 +1326,10 @@ impl Memory {
         at: TraceAt,
         observer: &mut O,
     ) {
+        let line_shift = self
+            .caches
+            .as_deref()
+            .map_or(0, |c| c.l1_line_shift(CacheKind::Fetch) as u8);
         let fetch = PlainFetch {
             seq: self.next_seq(),
             insn: at.insn,
@@ -1337,7 +1343,7 @@ impl Memory {
             cycles: cycles as u32,
         };
         self.trace.next_plain_pc = 0;
-        observer.open_block_run(&fetch, four_byte);
+        observer.open_block_run(&fetch, four_byte, line_shift);
     }
 
     /// [`Memory::fetch_traced`] in general.
