@@ -229,7 +229,22 @@ pub struct Tlb {
     /// last found or put in. A lookup checks that slot's tag first and scans only if it is
     /// not the page; hits, misses and LRU order are exactly those of the scan.
     hints: Vec<u32>,
+    /// Another host-side shortcut: the key ([`miss_key`]) of the last lookup whose scan found
+    /// nothing, while no entry was put in since (else `NO_MISS`; taking entries out keeps a
+    /// miss a miss). The traced loop asks whether an access hits without a walk before the
+    /// general path makes the counted lookup of the same page; on a miss the second lookup
+    /// needs no scan.
+    last_miss: u64,
     stats: TlbStats,
+}
+
+/// No lookup's miss is remembered.
+const NO_MISS: u64 = u64::MAX;
+
+/// A lookup's page and address space, as one word for [`Tlb::last_miss`].
+#[inline(always)]
+fn miss_key(tag: u32, asid: u16) -> u64 {
+    u64::from(tag) << 16 | u64::from(asid)
 }
 
 /// Bit `i` set when `tags[i] == tag` (a branch-free loop the compiler vectorises; sets wider
@@ -282,6 +297,7 @@ impl Tlb {
             clock: 0,
             mega_entries: 0,
             hints: vec![0; HINTS],
+            last_miss: NO_MISS,
             stats: TlbStats::default(),
         }
     }
@@ -407,11 +423,15 @@ impl Tlb {
         if let Some(i) = self.hinted_slot(hinted, tag, asid) {
             return Some(i);
         }
+        let key = miss_key(tag, asid);
+        if self.last_miss == key {
+            return None;
+        }
         let found = self.find(vaddr, asid);
-        if let Some(i) = found {
-            if self.tags[i] == tag {
-                self.hints[hint] = i as u32;
-            }
+        match found {
+            Some(i) if self.tags[i] == tag => self.hints[hint] = i as u32,
+            Some(_) => {}
+            None => self.last_miss = key,
         }
         found
     }
@@ -419,6 +439,7 @@ impl Tlb {
     /// Caches walk result `t` for `vaddr` in `asid`: replaces an entry for the same page (a
     /// re-walk, e.g. to set D), else fills a free way, else evicts the set's LRU way.
     pub fn insert(&mut self, vaddr: u32, asid: u16, t: &Translation) {
+        self.last_miss = NO_MISS;
         let entry = TlbEntry::from_translation(vaddr, asid, t);
         let range = self.set_slots(vaddr, t.page_size);
         let tag = page_tag(vaddr, t.page_size);

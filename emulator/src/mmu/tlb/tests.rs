@@ -431,3 +431,38 @@ mod against_a_reference {
         }
     }
 }
+
+/// A miss is remembered only until an entry is put in: after a missing lookup, a repeated one
+/// misses (and counts) again, a lookup in another address space scans, and after an insert —
+/// of any page, a global one, a megapage covering it — the next lookup scans.
+#[test]
+fn a_remembered_miss_lasts_until_an_entry_changes() {
+    let mut t = tlb("8:2");
+    let (va, other) = (0x0001_0000, 0x0004_0000);
+    assert!(t.lookup(va, 1).is_none());
+    assert!(t.lookup(va, 1).is_none());
+    assert!(!t.lookup_hit_if(va, 1, |_| true));
+    assert_eq!(t.stats().misses, 2, "a lookup_hit_if miss is not counted");
+    // A global entry for the page (another page's insert first): found at once.
+    t.insert(other, 1, &translation(other, PageSize::Page4K, false));
+    assert!(t.lookup(va, 2).is_none());
+    t.insert(va, 3, &translation(va, PageSize::Page4K, true));
+    assert!(t.lookup(va, 2).is_some(), "found after an insert");
+    assert!(t.lookup(va, 1).is_some());
+    // Taken out by an sfence.vma, then put back: found again.
+    t.sfence(SfenceVma::from_operands(Some(va), None));
+    assert!(t.lookup(va, 1).is_none());
+    t.insert(va, 1, &translation(va, PageSize::Page4K, false));
+    assert!(
+        t.lookup(va, 1).is_some(),
+        "found after the sfence and insert"
+    );
+    // A megapage covering the page, inserted after the page's miss: found.
+    let mega = 0x0080_0000;
+    assert!(t.lookup(mega + 0x5000, 1).is_none());
+    t.insert(mega, 1, &translation(mega, PageSize::Mega4M, false));
+    assert!(
+        t.lookup(mega + 0x5000, 1).is_some(),
+        "found in the new megapage"
+    );
+}
