@@ -126,6 +126,64 @@ impl LineRecorder for CacheJourney {
     }
 }
 
+/// A [`CacheJourney`] packed into one word, as the `bin` trace stores it: bits 0..6 what
+/// each level's lookups did, 2 bits per level from L1 (0 not reached, 1 hit, 2 a miss), byte 1
+/// the RAM reads, byte 2 the RAM writes, bytes 3, 4, 5 per level (L1, L2, L3) its evictions
+/// (low nibble) and writebacks (high nibble), saturating at 15. The hierarchy records it
+/// directly ([`Hierarchy::access_packed_past_mru`]) for the traced loop's run accesses, which
+/// store it as it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PackedJourney(pub u64);
+
+impl PackedJourney {
+    /// [`CacheJourney::L1_HIT`], packed.
+    pub const L1_HIT: PackedJourney = PackedJourney(1);
+
+    /// `j`, packed.
+    #[inline(always)]
+    pub fn of(j: &CacheJourney) -> PackedJourney {
+        let mut bits = u64::from(j.ram_reads) << 8 | u64::from(j.ram_writes) << 16;
+        for (i, v) in j.levels.iter().enumerate() {
+            let code = u64::from(v.hit.is_some()) + u64::from(v.hit == Some(false));
+            let ew = v.evictions.min(15) | (v.writebacks.min(15) << 4);
+            bits |= code << (2 * i) | u64::from(ew) << (8 * (3 + i));
+        }
+        PackedJourney(bits)
+    }
+}
+
+impl LineRecorder for PackedJourney {
+    #[inline(always)]
+    fn line(&mut self, level: Level, traffic: Traffic, out: &LineOutcome) {
+        let i = level as u64;
+        if i > 2 {
+            return;
+        }
+        if traffic != Traffic::Writeback {
+            // As `CacheJourney`: a hit while every lookup so far hit, else a miss.
+            let code = self.0 >> (2 * i) & 3;
+            let code = if !out.hit { 2 } else { code.max(1) };
+            self.0 = self.0 & !(3 << (2 * i)) | code << (2 * i);
+        }
+        let at = 8 * (3 + i);
+        let ev = self.0 >> at & 15;
+        let wb = self.0 >> (at + 4) & 15;
+        let ev = ev + u64::from(out.evicted && ev < 15);
+        let wb = wb + u64::from(out.writeback.is_some() && wb < 15);
+        self.0 = self.0 & !(0xff << at) | (ev | wb << 4) << at;
+    }
+
+    #[inline(always)]
+    fn ram(&mut self, op: Op) {
+        let at = match op {
+            Op::Read => 8,
+            Op::Write => 16,
+        };
+        let n = self.0 >> at & 0xff;
+        self.0 += u64::from(n < 0xff) << at;
+    }
+}
+
 /// Line transfers that reached RAM.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RamStats {
@@ -302,6 +360,19 @@ impl Hierarchy {
     ) -> (AccessOutcome, CacheJourney) {
         let (l1, line, last) = self.l1_lines(paddr, size.max(1) - 1, kind);
         let mut journey = CacheJourney::default();
+        let out = self.access_remembering(paddr, size, kind, l1, line, last, &mut journey);
+        (out, journey)
+    }
+
+    /// [`Hierarchy::access_detailed_past_mru`] with the journey packed as it is recorded.
+    pub fn access_packed_past_mru(
+        &mut self,
+        paddr: u32,
+        size: u32,
+        kind: AccessKind,
+    ) -> (AccessOutcome, PackedJourney) {
+        let (l1, line, last) = self.l1_lines(paddr, size.max(1) - 1, kind);
+        let mut journey = PackedJourney::default();
         let out = self.access_remembering(paddr, size, kind, l1, line, last, &mut journey);
         (out, journey)
     }
@@ -1188,6 +1259,57 @@ mod tests {
                 }
                 prop_assert_eq!(detailed.stats(), plain.stats());
             }
+
+            /// The packed journey recorded as the lookups go is the full journey packed, for
+            /// accesses that may cross lines, miss, evict and write back at every level.
+            #[test]
+            fn packed_journeys_are_the_journeys_packed(
+                policy in policies(),
+                write_through in any::<bool>(),
+                no_alloc in any::<bool>(),
+                accesses in accesses(),
+            ) {
+                let (mut full, mut packed) = twin_hierarchies(policy, write_through, no_alloc, false);
+                for (k, paddr, size) in accesses {
+                    let kind = kind_of(k);
+                    let (out1, journey) = full.access_detailed_past_mru(paddr, size, kind);
+                    let (out2, bits) = packed.access_packed_past_mru(paddr, size, kind);
+                    prop_assert_eq!(out1, out2);
+                    prop_assert_eq!(PackedJourney::of(&journey), bits, "{:?}", journey);
+                }
+                prop_assert_eq!(full.stats(), packed.stats());
+            }
         }
+    }
+
+    /// Packing saturates as the bin format does: evictions and writebacks at 15 per level,
+    /// RAM reads and writes at 255; a level not reached is 0.
+    #[test]
+    fn packed_journeys_saturate() {
+        let mut j = CacheJourney::default();
+        j.levels[0] = LevelVisit {
+            hit: Some(false),
+            evictions: 20,
+            writebacks: 3,
+        };
+        j.levels[2].hit = Some(true);
+        j.ram_reads = 255;
+        j.ram_writes = 1;
+        assert_eq!(PackedJourney::of(&j).0, 0x00_00_3f_01_ff_12);
+        let mut p = PackedJourney::default();
+        for _ in 0..300 {
+            p.ram(Op::Read);
+        }
+        let out = LineOutcome {
+            hit: false,
+            allocated: true,
+            needs_fill: true,
+            writeback: Some(7),
+            evicted: true,
+        };
+        for _ in 0..20 {
+            p.line(Level::L2, Traffic::Hart(AccessKind::Load), &out);
+        }
+        assert_eq!(p.0, 0xff_00_00_ff_08);
     }
 }

@@ -32,7 +32,7 @@
 //! eviction and writeback counts saturate at 15 per level and cycles at `u32::MAX`.
 
 use crate::hart::trap::Exception;
-use crate::mem::hierarchy::{CacheJourney, Level, LevelVisit};
+use crate::mem::hierarchy::{CacheJourney, Level, LevelVisit, PackedJourney};
 use crate::os::layout::Region;
 use crate::os::signal::Signal;
 use crate::trace::block_run::{BlockRunFetches, TAG_BLOCK_RUN};
@@ -294,16 +294,7 @@ pub fn access_words(a: &Access) -> [u64; RECORD_WORDS] {
 /// (L1, L2, L3) its evictions (low nibble) and writebacks (high nibble), saturating at 15.
 #[inline(always)]
 pub(crate) fn journey_bits(j: &CacheJourney) -> u64 {
-    let mut hits = 0u64;
-    let mut journey = 0u64;
-    for (i, v) in j.levels.iter().enumerate() {
-        // 0 not reached, 1 hit, 2 miss.
-        let code = u64::from(v.hit.is_some()) + u64::from(v.hit == Some(false));
-        hits |= code << (2 * i);
-        let ew = v.evictions.min(15) | (v.writebacks.min(15) << 4);
-        journey |= u64::from(ew) << (8 * (3 + i));
-    }
-    journey | hits | u64::from(j.ram_reads) << 8 | u64::from(j.ram_writes) << 16
+    PackedJourney::of(j).0
 }
 
 /// The cache journey of the six bytes `b` ([`journey_bits`]); the error says what is wrong.
@@ -912,7 +903,7 @@ mod tests {
             paddr: 0x8010_0ff0,
             data,
             cycles,
-            cache: CacheJourney::L1_HIT,
+            journey: PackedJourney::L1_HIT,
             served_by: Level::L1,
         };
         let load = data(8, AccessKind::Load, None, 3);

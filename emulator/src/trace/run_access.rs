@@ -32,9 +32,9 @@
 //! | 20..24 | cycles in the caches (saturating at `u32::MAX`) |
 //! | 24..30 | the cache journey (as bytes 57..63 of an access record) |
 
-use crate::mem::hierarchy::{CacheJourney, Level};
+use crate::mem::hierarchy::{Level, PackedJourney};
 use crate::os::layout::Region;
-use crate::trace::bin::{journey_bits, journey_from, level_code, level_from_code};
+use crate::trace::bin::{journey_from, level_code, level_from_code};
 use crate::trace::block_run::BlockRunFetches;
 use crate::trace::event::{Access, AccessKind, TlbOutcome};
 use crate::trace::fetch_run::tlb_from;
@@ -61,8 +61,9 @@ pub struct RunAccess {
     pub data: Option<u32>,
     /// Its cycles in the caches.
     pub cycles: u64,
-    /// Its journey through the caches, and the level that served it.
-    pub cache: CacheJourney,
+    /// Its journey through the caches (packed, as the record stores it), and the level that
+    /// served it.
+    pub journey: PackedJourney,
     pub served_by: Level,
 }
 
@@ -90,7 +91,7 @@ pub fn record_words(a: &RunAccess, k: u64) -> [u64; 8] {
             | u64::from(level_code(a.served_by)) << 56,
         u64::from(a.vaddr) | u64::from(a.paddr) << 32,
         u64::from(data) | u64::from(u32::try_from(a.cycles).unwrap_or(u32::MAX)) << 32,
-        journey_bits(&a.cache),
+        a.journey.0,
         0,
         0,
         0,
@@ -144,6 +145,7 @@ pub fn decode(r: &[u8; 64], run: &BlockRunFetches) -> Result<Access, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mem::hierarchy::CacheJourney;
     use crate::trace::block_run::tests::first;
     use crate::trace::block_run::{open_record, set_count};
 
@@ -173,7 +175,7 @@ mod tests {
             paddr: 0x8004_2002,
             data: Some(0xbeef),
             cycles: 70_000,
-            cache: CacheJourney::L1_HIT,
+            journey: PackedJourney::L1_HIT,
             served_by: Level::L1,
         }
     }
@@ -222,7 +224,7 @@ mod tests {
         );
         // Off the L1's most recent line: its journey, the level that served it.
         let missed = RunAccess {
-            cache: l2_hit(),
+            journey: PackedJourney::of(&l2_hit()),
             served_by: Level::L2,
             cycles: 16,
             ..load

@@ -15,7 +15,7 @@
 //! events stay in the order the accesses reached the caches.
 
 use super::*;
-use crate::mem::hierarchy::{AccessOutcome, CacheJourney, Level};
+use crate::mem::hierarchy::{AccessOutcome, CacheJourney, Level, PackedJourney};
 use crate::trace::event::{Access, AccessKind as TraceKind, PageFaultKind, TlbOutcome};
 use crate::trace::fetch_run::{NextFetch, PlainFetch};
 use crate::trace::Observer;
@@ -751,7 +751,7 @@ impl Memory {
         match hit {
             Some(cycles) => {
                 self.count_cache_cycles(kind, cycles);
-                let cache = (CacheJourney::L1_HIT, Level::L1, cycles);
+                let cache = (PackedJourney::L1_HIT, Level::L1, cycles);
                 self.emit_run_access(
                     c, kind, vaddr, paddr, size, entry, tlb, data, cache, observer,
                 );
@@ -777,9 +777,14 @@ impl Memory {
         observer: &mut O,
     ) {
         let off = entry_ram_offset(entry, vaddr);
-        match self.cache_access_past_mru(off, size as u32, kind) {
+        let paddr = RAM_BASE.wrapping_add(off as u32);
+        let packed = self
+            .caches
+            .as_deref_mut()
+            .map(|c| c.access_packed_past_mru(paddr, size as u32, kind));
+        match packed {
             Some((out, journey)) => {
-                let paddr = RAM_BASE.wrapping_add(off as u32);
+                self.count_cache_cycles(kind, out.cycles);
                 let cache = (journey, out.served_by, out.cycles);
                 self.emit_run_access(
                     c, kind, vaddr, paddr, size, entry, tlb, data, cache, observer,
@@ -806,7 +811,7 @@ impl Memory {
         entry: u32,
         tlb: TlbOutcome,
         data: Option<u32>,
-        (journey, served_by, cycles): (CacheJourney, Level, u64),
+        (journey, served_by, cycles): (PackedJourney, Level, u64),
         observer: &mut O,
     ) {
         let region = entry_region_index(entry);
@@ -825,7 +830,7 @@ impl Memory {
             paddr,
             data,
             cycles,
-            cache: journey,
+            journey,
             served_by,
         });
     }
