@@ -358,10 +358,7 @@ impl Hierarchy {
         size: u32,
         kind: AccessKind,
     ) -> (AccessOutcome, CacheJourney) {
-        let (l1, line, last) = self.l1_lines(paddr, size.max(1) - 1, kind);
-        let mut journey = CacheJourney::default();
-        let out = self.access_remembering(paddr, size, kind, l1, line, last, &mut journey);
-        (out, journey)
+        self.access_recorded_past_mru(paddr, size, kind)
     }
 
     /// [`Hierarchy::access_detailed_past_mru`] with the journey packed as it is recorded.
@@ -371,8 +368,19 @@ impl Hierarchy {
         size: u32,
         kind: AccessKind,
     ) -> (AccessOutcome, PackedJourney) {
+        self.access_recorded_past_mru(paddr, size, kind)
+    }
+
+    /// The full access, its journey recorded by a fresh `R`.
+    #[inline(always)]
+    fn access_recorded_past_mru<R: LineRecorder + Default>(
+        &mut self,
+        paddr: u32,
+        size: u32,
+        kind: AccessKind,
+    ) -> (AccessOutcome, R) {
         let (l1, line, last) = self.l1_lines(paddr, size.max(1) - 1, kind);
-        let mut journey = PackedJourney::default();
+        let mut journey = R::default();
         let out = self.access_remembering(paddr, size, kind, l1, line, last, &mut journey);
         (out, journey)
     }
