@@ -2,8 +2,9 @@
 //! against qemu-riscv32 running the same ELF. Run with `cargo bench` (release profile).
 //!
 //! Each workload runs `RUNS` times; the best wall time counts (least disturbed by the machine).
-//! Then the cost of tracing to `bin`: untraced and traced runs alternate, `RATIO_PAIRS` pairs,
-//! and the best of each gives the ratio (`cargo bench -- "trace ratio"` runs only that).
+//! Then the cost of tracing to `bin`: untraced and traced runs alternate, `RATIO_PAIRS` pairs;
+//! the best of each gives one ratio, the median of the pairs' own ratios another (steadier on a
+//! machine whose speed drifts; `cargo bench -- "trace ratio"` runs only that).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -265,11 +266,11 @@ fn main() {
     if !ratio.is_empty() {
         println!();
         println!(
-            "trace ratio: traced to bin (/dev/null) against untraced, pipeline on (best of {RATIO_PAIRS} interleaved pairs)"
+            "trace ratio: traced to bin (/dev/null) against untraced, pipeline on (best of {RATIO_PAIRS} interleaved pairs; median of the pairs' ratios)"
         );
         println!(
-            "{:<24} {:>12} {:>12} {:>7}",
-            "workload", "untraced s", "bin s", "ratio"
+            "{:<24} {:>12} {:>12} {:>7} {:>12}",
+            "workload", "untraced s", "bin s", "ratio", "pair median"
         );
         for (name, args) in ratio {
             let elf = dir.join(format!("{name}.elf"));
@@ -277,16 +278,21 @@ fn main() {
                 println!("{name:<24} (not built)");
                 continue;
             }
-            let (untraced, traced) = trace_ratio(&elf, args);
+            let (untraced, traced, median) = trace_ratio(&elf, args);
             let (u, t) = (untraced.as_secs_f64(), traced.as_secs_f64());
-            println!("{name:<24} {u:>12.3} {t:>12.3} {:>6.2}x", t / u);
+            println!(
+                "{name:<24} {u:>12.3} {t:>12.3} {:>6.2}x {median:>11.2}x",
+                t / u
+            );
         }
     }
 }
 
-/// The best times of [`RATIO_PAIRS`] alternating runs untraced (`+timing`, as `rvscope run`
-/// runs by default) and traced to `bin` (`+timing+trace(bin>null)`).
-fn trace_ratio(elf: &Path, args: &[&str]) -> (Duration, Duration) {
+/// The best times of [`RATIO_PAIRS`] pairs of runs untraced (`+timing`, as `rvscope run`
+/// runs by default) and traced to `bin` (`+timing+trace(bin>null)`), back to back, the order
+/// alternating from pair to pair; and the median of the pairs' own ratios, which a drift of
+/// the machine between pairs does not move.
+fn trace_ratio(elf: &Path, args: &[&str]) -> (Duration, Duration, f64) {
     let modes = modes();
     let mode = |name: &str| {
         modes
@@ -295,13 +301,25 @@ fn trace_ratio(elf: &Path, args: &[&str]) -> (Duration, Duration) {
             .expect("a mode of that name")
     };
     let (untraced, traced) = (mode("+timing"), mode("+timing+trace(bin>null)"));
+    let time = |m: &Mode| {
+        let start = Instant::now();
+        rvscope_run(m, elf, args);
+        start.elapsed()
+    };
     let (mut best_untraced, mut best_traced) = (Duration::MAX, Duration::MAX);
-    for _ in 0..RATIO_PAIRS {
-        for (m, best) in [(untraced, &mut best_untraced), (traced, &mut best_traced)] {
-            let start = Instant::now();
-            rvscope_run(m, elf, args);
-            *best = (*best).min(start.elapsed());
-        }
+    let mut ratios = Vec::with_capacity(RATIO_PAIRS);
+    for pair in 0..RATIO_PAIRS {
+        let (u, t) = if pair % 2 == 0 {
+            let u = time(untraced);
+            (u, time(traced))
+        } else {
+            let t = time(traced);
+            (time(untraced), t)
+        };
+        best_untraced = best_untraced.min(u);
+        best_traced = best_traced.min(t);
+        ratios.push(t.as_secs_f64() / u.as_secs_f64());
     }
-    (best_untraced, best_traced)
+    ratios.sort_by(f64::total_cmp);
+    (best_untraced, best_traced, ratios[ratios.len() / 2])
 }
