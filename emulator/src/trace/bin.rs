@@ -268,7 +268,7 @@ pub fn access_words(a: &Access) -> [u64; RECORD_WORDS] {
     let mut journey = 0u64;
     if let Some(j) = &a.cache {
         flags |= u64::from(F_CACHE);
-        journey = journey_bits(j);
+        journey = PackedJourney::of(j).0;
     }
     [
         u64::from(TAG_ACCESS)
@@ -289,15 +289,8 @@ pub fn access_words(a: &Access) -> [u64; RECORD_WORDS] {
     ]
 }
 
-/// A cache journey as six bytes (the low 48 bits, little-endian): the per-level lookups, 2
-/// bits each from L1 (0 not reached, 1 hit, 2 miss), RAM reads, RAM writes, then per level
-/// (L1, L2, L3) its evictions (low nibble) and writebacks (high nibble), saturating at 15.
-#[inline(always)]
-pub(crate) fn journey_bits(j: &CacheJourney) -> u64 {
-    PackedJourney::of(j).0
-}
-
-/// The cache journey of the six bytes `b` ([`journey_bits`]); the error says what is wrong.
+/// The cache journey of the six bytes `b` (the low 48 bits of a [`PackedJourney`],
+/// little-endian); the error says what is wrong.
 pub(crate) fn journey_from(b: &[u8]) -> Result<CacheJourney, String> {
     let mut levels = [LevelVisit::default(); 3];
     for (i, v) in levels.iter_mut().enumerate() {
