@@ -135,6 +135,62 @@ fn block_runs_convert_byte_for_byte() {
     }
 }
 
+/// Walked run accesses (bin version 6): a load or store of a block run that walked the page
+/// table keeps the run open, its PTE reads in its own record. With a one-entry D-TLB nearly
+/// every change of data page walks: with PTE reads through the caches (default and small FIFO
+/// ones) and bypassing them, the bin trace converts to exactly the live text trace, every PTE
+/// read of the run is in a walked run access's record or a full access record of kind ptw,
+/// and more walks are in walked run accesses than PTE reads in full records (with the small
+/// caches many fetches miss, and a walk outside a block run is written in full).
+#[test]
+fn walked_run_accesses_convert_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let small: Vec<&str> = SMALL_FIFO.iter().copied().chain(["--dtlb", "1"]).collect();
+    let cases: [(&str, &str, &[&str], Vec<&str>); 3] = [
+        ("bench", "coremark_like", &["1"], vec!["--dtlb", "1"]),
+        ("examples", "list_vs_array", &["300", "1"], small),
+        (
+            "bench",
+            "coremark_like",
+            &["1"],
+            vec!["--dtlb", "1", "--ptw-through-cache", "false"],
+        ),
+    ];
+    for (kind, name, args, extra) in cases {
+        let elf = guest_elf(kind, name);
+        let live = dir.path().join("live");
+        let bin = dir.path().join("t.bin");
+        let conv = dir.path().join("conv");
+        let text = ["--trace", live.to_str().unwrap(), "--trace-format", "text"];
+        let status = run_with(&text, &extra, &elf, args);
+        let to_bin = ["--trace", bin.to_str().unwrap(), "--trace-format", "bin"];
+        assert_eq!(run_with(&to_bin, &extra, &elf, args), status, "{name}");
+        let (live, conv) = (std::fs::read(&live).unwrap(), bin_to_text(&bin, &conv));
+        assert!(live == conv, "{name} {extra:?}: conversion differs");
+        let bytes = std::fs::read(&bin).unwrap();
+        let records = &bytes[json_len(&bytes) + 16..];
+        let walked: Vec<&[u8]> = records
+            .chunks_exact(64)
+            .filter(|r| r[0] == 12 && r[30] > 0)
+            .collect();
+        let in_walked: usize = walked.iter().map(|r| r[30] as usize).sum();
+        let full_ptw = records
+            .chunks_exact(64)
+            .filter(|r| r[0] == 1 && r[1] == 4)
+            .count();
+        let live_ptw = String::from_utf8_lossy(&live)
+            .lines()
+            .filter(|l| l.contains(" ptw "))
+            .count();
+        assert_eq!(in_walked + full_ptw, live_ptw, "{name} {extra:?}");
+        assert!(
+            walked.len() > full_ptw,
+            "{name} {extra:?}: {} walked run accesses, {full_ptw} PTE reads in full records",
+            walked.len()
+        );
+    }
+}
+
 /// The interpreter runs blocks in two traced loops: the lean one (no retirements reported; it
 /// keeps no position, sequence number or retirement test per instruction) and the general one
 /// (`--trace-regs`). They must see every access alike: a bin trace made by the lean loop,

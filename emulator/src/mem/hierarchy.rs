@@ -150,6 +150,27 @@ impl PackedJourney {
         }
         PackedJourney(bits)
     }
+
+    /// The journey this packs (a level's code 3, which no recording makes, reads as a miss).
+    #[inline]
+    pub fn unpack(self) -> CacheJourney {
+        let b = self.0.to_le_bytes();
+        let mut levels = [LevelVisit::default(); 3];
+        for (i, v) in levels.iter_mut().enumerate() {
+            v.hit = match (b[0] >> (2 * i)) & 3 {
+                0 => None,
+                1 => Some(true),
+                _ => Some(false),
+            };
+            v.evictions = b[3 + i] & 15;
+            v.writebacks = b[3 + i] >> 4;
+        }
+        CacheJourney {
+            levels,
+            ram_reads: b[1],
+            ram_writes: b[2],
+        }
+    }
 }
 
 impl LineRecorder for PackedJourney {
@@ -359,6 +380,24 @@ impl Hierarchy {
         kind: AccessKind,
     ) -> (AccessOutcome, CacheJourney) {
         self.access_recorded_past_mru(paddr, size, kind)
+    }
+
+    /// [`Hierarchy::access_detailed`] with the journey packed as it is recorded.
+    #[inline(always)]
+    pub fn access_packed(
+        &mut self,
+        paddr: u32,
+        size: u32,
+        kind: AccessKind,
+    ) -> (AccessOutcome, PackedJourney) {
+        if let Some(cycles) = self.access_mru(paddr, size, kind) {
+            let out = AccessOutcome {
+                served_by: Level::L1,
+                cycles,
+            };
+            return (out, PackedJourney::L1_HIT);
+        }
+        self.access_packed_past_mru(paddr, size, kind)
     }
 
     /// [`Hierarchy::access_detailed_past_mru`] with the journey packed as it is recorded.
@@ -1284,6 +1323,30 @@ mod tests {
                     let (out2, bits) = packed.access_packed_past_mru(paddr, size, kind);
                     prop_assert_eq!(out1, out2);
                     prop_assert_eq!(PackedJourney::of(&journey), bits, "{:?}", journey);
+                }
+                prop_assert_eq!(full.stats(), packed.stats());
+            }
+
+            /// `access_packed`, MRU shortcut first, is `access_detailed` packed, and a packed
+            /// journey unpacks to the journey it packs (when no count saturated).
+            #[test]
+            fn packed_accesses_are_detailed_accesses_packed(
+                policy in policies(),
+                write_through in any::<bool>(),
+                no_alloc in any::<bool>(),
+                accesses in accesses(),
+            ) {
+                let (mut full, mut packed) = twin_hierarchies(policy, write_through, no_alloc, false);
+                for (k, paddr, size) in accesses {
+                    let kind = kind_of(k);
+                    let (out1, journey) = full.access_detailed(paddr, size, kind);
+                    let (out2, bits) = packed.access_packed(paddr, size, kind);
+                    prop_assert_eq!(out1, out2);
+                    prop_assert_eq!(PackedJourney::of(&journey), bits);
+                    let fits = journey.levels.iter().all(|v| v.evictions < 16 && v.writebacks < 16);
+                    if fits {
+                        prop_assert_eq!(bits.unpack(), journey);
+                    }
                 }
                 prop_assert_eq!(full.stats(), packed.stats());
             }

@@ -21,7 +21,7 @@
 //! | 9 | interrupted | 8 insn u64 |
 //! | 10 | fetch run: up to 16 consecutive plain fetches (an L1 hit on the instruction's page) | see [`crate::trace::fetch_run`] |
 //! | 11 | block run: the plain fetches of one run through a decoded block | see [`crate::trace::block_run`] |
-//! | 12 | run access: a plain L1-hit load or store of the block run before it | see [`crate::trace::run_access`] |
+//! | 12 | run access: a plain load or store of the block run before it, or one that walked the page table first (its PTE reads in the record) | see [`crate::trace::run_access`] |
 //!
 //! A fetch run's or block run's record stands where its first fetch happened, before the
 //! records made between its fetches; [`BinReader`] puts each fetch back in its place (by
@@ -32,7 +32,7 @@
 //! eviction and writeback counts saturate at 15 per level and cycles at `u32::MAX`.
 
 use crate::hart::trap::Exception;
-use crate::mem::hierarchy::{CacheJourney, Level, LevelVisit, PackedJourney};
+use crate::mem::hierarchy::{CacheJourney, Level, PackedJourney};
 use crate::os::layout::Region;
 use crate::os::signal::Signal;
 use crate::trace::block_run::{BlockRunFetches, TAG_BLOCK_RUN};
@@ -46,7 +46,7 @@ use crate::trace::run_access::{self, TAG_RUN_ACCESS};
 /// The header's first bytes.
 pub const BIN_MAGIC: [u8; 8] = *b"RVSCBIN\0";
 /// The version of the record layout.
-pub const BIN_VERSION: u16 = 5;
+pub const BIN_VERSION: u16 = 6;
 /// Bytes per record.
 pub const RECORD_SIZE: usize = 64;
 /// Little-endian 64-bit words per record.
@@ -292,22 +292,12 @@ pub fn access_words(a: &Access) -> [u64; RECORD_WORDS] {
 /// The cache journey of the six bytes `b` (the low 48 bits of a [`PackedJourney`],
 /// little-endian); the error says what is wrong.
 pub(crate) fn journey_from(b: &[u8]) -> Result<CacheJourney, String> {
-    let mut levels = [LevelVisit::default(); 3];
-    for (i, v) in levels.iter_mut().enumerate() {
-        v.hit = match (b[0] >> (2 * i)) & 3 {
-            0 => None,
-            1 => Some(true),
-            2 => Some(false),
-            _ => return Err("bad hit bits".into()),
-        };
-        v.evictions = b[3 + i] & 15;
-        v.writebacks = b[3 + i] >> 4;
+    if (0..3).any(|i| (b[0] >> (2 * i)) & 3 == 3) {
+        return Err("bad hit bits".into());
     }
-    Ok(CacheJourney {
-        levels,
-        ram_reads: b[1],
-        ram_writes: b[2],
-    })
+    let mut word = [0u8; 8];
+    word[..6].copy_from_slice(&b[..6]);
+    Ok(PackedJourney(u64::from_le_bytes(word)).unpack())
 }
 
 /// The level of code `c` ([`level_code`]); 0xff is none.
@@ -537,12 +527,12 @@ pub fn decode(r: &[u8; RECORD_SIZE]) -> Result<Event, String> {
     })
 }
 
-/// What a record holds: one event, a fetch run's or block run's, or a run access (its seq
-/// and cycle filled in when it is given).
+/// What a record holds: one event, a fetch run's or block run's, or a run access and the PTE
+/// reads of its walk, if it walked (their seqs and cycles filled in when they are given).
 enum Record {
     Event(Event),
     Run(Run),
-    RunAccess(Access),
+    RunAccess(Access, Vec<Access>),
 }
 
 /// A run of fetches being given back.
@@ -580,8 +570,11 @@ pub struct BinReader<R: std::io::Read> {
     /// The record read after the run's record, held until the run's fetches before it are
     /// given (`None` inside: the end of the trace).
     ahead: Option<Result<Option<Record>, (u64, String)>>,
-    /// The last access given: its seq, and its cycle plus its cycles.
+    /// The last access given: its seq, and its cycle plus its cycles (a walked run access's
+    /// end is after its walk's cycles too: the cycle the next fetch starts at).
     last: Option<(u64, u64)>,
+    /// A walked run access's events not given yet (its PTE reads came first).
+    queued: std::collections::VecDeque<Access>,
 }
 
 impl<R: std::io::Read> BinReader<R> {
@@ -604,11 +597,15 @@ impl<R: std::io::Read> BinReader<R> {
             run: None,
             ahead: None,
             last: None,
+            queued: std::collections::VecDeque::new(),
         })
     }
 
     /// The next event, `None` at the end. The error is `(byte offset, what is wrong)`.
     pub fn next_event(&mut self) -> Result<Option<Event>, (u64, String)> {
+        if let Some(a) = self.queued.pop_front() {
+            return Ok(Some(Event::Access(a)));
+        }
         loop {
             if let Some(insn) = self.run.as_ref().and_then(Run::next_insn) {
                 if self.ahead.is_none() {
@@ -618,7 +615,7 @@ impl<R: std::io::Read> BinReader<R> {
                 // one, and before the end, the next run or a bad record.
                 let fetch_first = match &self.ahead {
                     Some(Ok(Some(Record::Event(e)))) => e.insn().is_none_or(|r| insn <= r),
-                    Some(Ok(Some(Record::RunAccess(a)))) => insn <= a.insn,
+                    Some(Ok(Some(Record::RunAccess(a, _)))) => insn <= a.insn,
                     _ => true,
                 };
                 if let (true, Some(run)) = (fetch_first, self.run.as_mut()) {
@@ -634,13 +631,25 @@ impl<R: std::io::Read> BinReader<R> {
             match next? {
                 None => return Ok(None),
                 Some(Record::Run(run)) => self.run = Some(run),
-                Some(Record::RunAccess(mut a)) => {
-                    // It follows the access before it: its instruction's fetch.
-                    let (seq, end) = self.last.unwrap_or((u64::MAX, 1));
+                Some(Record::RunAccess(mut a, walk)) => {
+                    // It follows the access before it (its instruction's fetch), after its
+                    // walk's PTE reads, which started at its cycle.
+                    let (mut seq, end) = self.last.unwrap_or((u64::MAX, 1));
+                    let cycle = end.wrapping_sub(1);
+                    let mut walk_cycles = 0u64;
+                    for mut read in walk {
+                        seq = seq.wrapping_add(1);
+                        read.seq = seq;
+                        read.cycle = cycle;
+                        walk_cycles = walk_cycles.wrapping_add(read.cycles);
+                        self.queued.push_back(read);
+                    }
                     a.seq = seq.wrapping_add(1);
-                    a.cycle = end.wrapping_sub(1);
-                    self.last = Some((a.seq, a.cycle.wrapping_add(a.cycles)));
-                    return Ok(Some(Event::Access(a)));
+                    a.cycle = cycle;
+                    let end = cycle.wrapping_add(a.cycles).wrapping_add(walk_cycles);
+                    self.last = Some((a.seq, end));
+                    self.queued.push_back(a);
+                    return Ok(self.queued.pop_front().map(Event::Access));
                 }
                 Some(Record::Event(e)) => {
                     if let Event::Access(a) = &e {
@@ -668,7 +677,10 @@ impl<R: std::io::Read> BinReader<R> {
             TAG_FETCH_RUN => RunFetches::decode(&r).map(|f| Record::Run(Run::Fetches(f))),
             TAG_BLOCK_RUN => BlockRunFetches::decode(&r).map(|b| Record::Run(Run::Block(b))),
             TAG_RUN_ACCESS => match &self.run {
-                Some(Run::Block(run)) => run_access::decode(&r, run).map(Record::RunAccess),
+                Some(Run::Block(run)) => run_access::decode(&r, run).and_then(|a| {
+                    let walk = run_access::decode_walk(&r, &a)?;
+                    Ok(Record::RunAccess(a, walk))
+                }),
                 _ => Err("a run access outside a block run".into()),
             },
             _ => decode(&r).map(Record::Event),
@@ -694,6 +706,7 @@ fn read_full(input: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mem::hierarchy::LevelVisit;
     use proptest::prelude::*;
 
     fn exception() -> impl Strategy<Value = Option<Exception>> {
@@ -943,6 +956,56 @@ mod tests {
         );
         assert_eq!((st.data, st.cycles), (Some(0xdead_beef), 5));
         assert_eq!(reader.next_event().unwrap(), None);
+
+        // A walked load (instruction 8, 3 cycles) after two PTE reads (14 and 4 cycles): the
+        // reads come first, at the load's cycle, and the next fetch starts after all three.
+        use crate::trace::run_access::{walked_record_words, PteRead, RunWalk};
+        let walk = RunWalk {
+            reads: [
+                PteRead {
+                    paddr: 0x8000_1ffc,
+                    cycles: 14,
+                    cache: Some((PackedJourney::L1_HIT, Level::L1)),
+                },
+                PteRead {
+                    paddr: 0x8000_2040,
+                    cycles: 4,
+                    cache: None,
+                },
+            ],
+            count: 2,
+        };
+        let walked = RunAccess {
+            tlb: TlbOutcome::Miss,
+            ..load
+        };
+        let mut stream = header("{}");
+        stream.extend_from_slice(&run);
+        for w in walked_record_words(&walked, 1, &walk) {
+            stream.extend_from_slice(&w.to_le_bytes());
+        }
+        let mut reader = BinReader::new(&stream[..]).unwrap();
+        let mut next = || match reader.next_event().unwrap() {
+            Some(Event::Access(a)) => a,
+            e => panic!("{e:?}"),
+        };
+        let (f0, f1) = (next(), next());
+        assert_eq!((f0.seq, f1.seq, f1.cycle), (40, 41, 1004));
+        let (r0, r1, l) = (next(), next(), next());
+        assert_eq!(
+            (r0.kind, r0.seq, r0.insn, r0.cycle, r0.paddr, r0.cycles),
+            (AccessKind::Ptw, 42, 8, 1007, Some(0x8000_1ffc), 14)
+        );
+        assert_eq!(
+            (r1.kind, r1.seq, r1.cycle, r1.served_by, r1.cycles),
+            (AccessKind::Ptw, 43, 1007, None, 4)
+        );
+        assert_eq!(
+            (l.kind, l.seq, l.cycle, l.tlb),
+            (AccessKind::Load, 44, 1007, TlbOutcome::Miss)
+        );
+        let f2 = next();
+        assert_eq!((f2.seq, f2.insn, f2.cycle), (45, 9, 1007 + 3 + 14 + 4));
 
         // Without its block run.
         let mut lone = header("{}");

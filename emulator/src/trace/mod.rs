@@ -132,6 +132,16 @@ pub trait Observer {
         let _ = access;
     }
 
+    /// A data access of the open block run that walked the page table first, with nothing
+    /// else unusual (see [`run_access`], "Walked run accesses"): its PTE reads are `walk`'s,
+    /// made just before it by the same instruction at the same cycle, and the hart's memory
+    /// stall grew by their cycles besides the access's `cycles` less one. Called only if
+    /// [`Observer::RUN_ACCESSES`], while [`Observer::in_block_run`] is.
+    #[inline(always)]
+    fn on_walked_run_access(&mut self, access: &run_access::RunAccess, walk: &run_access::RunWalk) {
+        let _ = (access, walk);
+    }
+
     /// Runs a decoded block the lean way (the interpreter's, for block-run observers: see
     /// `machine::interp::lean_block_run`); by default runs none
     /// (the interpreter's general traced loop does). Called only if [`Observer::BLOCK_RUNS`].

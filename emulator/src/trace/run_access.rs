@@ -1,19 +1,30 @@
-//! Run accesses: the `bin` format's compact form of a block run's plain data accesses, three
-//! to a record, each without the fields the reader can work out from its block run.
+//! Run accesses: the `bin` format's compact form of a block run's data accesses, each without
+//! the fields the reader can work out from its block run.
 //!
 //! A plain data access inside an open [block run](crate::trace::block_run) — a load or store
 //! inside one page, on the D-TLB's most recent page or a hit that needed no walk, with no page
-//! fault resolved before it — is an access whose place in the trace follows from the run: its instruction is the run's fetch `k` (so its number and pc
-//! are the run's first plus `k` instructions), its seq is one more than the access before it
-//! (its instruction's fetch, or an earlier access of the same instruction) and its cycle is
-//! that access's end less one. A full access record spends most of its 64 bytes, and most of
-//! the traced loop's work per access, on those fields; a run access record holds only what the
-//! access alone knows. The traced loop hands it over as a [`RunAccess`] without building
-//! an [`Access`].
+//! fault resolved before it — is an access whose place in the trace follows from the run: its
+//! instruction is the run's fetch `k` (so its number and pc are the run's first plus `k`
+//! instructions), its seq is one more than the access before it (its instruction's fetch, or
+//! an earlier access of the same instruction) and its cycle is that access's end less one. A
+//! full access record spends most of its 64 bytes, and most of the traced loop's work per
+//! access, on those fields; a run access record holds only what the access alone knows. The
+//! traced loop hands it over as a [`RunAccess`] without building an [`Access`].
+//!
+//! # Walked run accesses
+//! A load or store of the lean run that missed the D-TLB (or hit an entry it could not use,
+//! a store to a clean page) and walked the page table, with nothing else unusual — one page,
+//! no fault, no page fault resolved, nothing else waiting to be reported — is a run access
+//! too, its walk's PTE reads (one or two: [`RunWalk`]) in the same record. Live, the trace
+//! holds the PTE reads, then the access: the reads have the access's instruction, pc and
+//! cycle, and the seqs just before its. The walk grew the hart's memory stall by the reads'
+//! cycles, so the fetch after the access starts that much later than after a plain one. The
+//! block run stays open across it: a column walk over a big matrix walks on nearly every
+//! load, and each walk used to cost three full records and a new block run.
 //!
 //! A run access record follows its block run's record, before the next block run's, in the
-//! order the events happened. [`crate::trace::bin::BinReader`] gives each access after the
-//! fetch of its instruction, as the live run made them.
+//! order the events happened. [`crate::trace::bin::BinReader`] gives each access (after its
+//! PTE reads) after the fetch of its instruction, as the live run made them.
 //!
 //! # Record (tag 12, 64 bytes, little-endian)
 //! | bytes | field |
@@ -23,7 +34,7 @@
 //! | 2 | kind (1 load, 2 store: as in the access record) |
 //! | 3 | size |
 //! | 4 | region |
-//! | 5 | TLB outcome (0 none, 1 hit) |
+//! | 5 | TLB outcome (0 none, 1 hit, 2 miss: only with a walk) |
 //! | 6 | bit 0: the data field holds the data (a store's value) |
 //! | 7 | served by (0 L1, 1 L2, 2 L3, 3 RAM) |
 //! | 8..12 | vaddr |
@@ -31,13 +42,18 @@
 //! | 16..20 | data |
 //! | 20..24 | cycles in the caches (saturating at `u32::MAX`) |
 //! | 24..30 | the cache journey (as bytes 57..63 of an access record) |
+//! | 30 | PTE reads of its walk before it (0: no walk, 1 or 2) |
+//! | 31 | the level that served each PTE read: read 0 in the low nibble, read 1 in the high (codes as byte 7; 15: the read bypassed the caches, no journey) |
+//! | 32..36, 36..40 | each PTE read's physical address |
+//! | 40..44, 44..48 | each PTE read's cycles (saturating) |
+//! | 48..54, 54..60 | each PTE read's cache journey |
 
 use crate::mem::hierarchy::{Level, PackedJourney};
 use crate::os::layout::Region;
 use crate::trace::bin::{journey_from, level_code, level_from_code};
 use crate::trace::block_run::BlockRunFetches;
 use crate::trace::event::{Access, AccessKind, TlbOutcome};
-use crate::trace::fetch_run::tlb_from;
+use crate::trace::fetch_run::{tlb_code, tlb_from};
 
 /// The record tag of a run access.
 pub const TAG_RUN_ACCESS: u8 = 12;
@@ -67,6 +83,33 @@ pub struct RunAccess {
     pub served_by: Level,
 }
 
+/// One PTE read of a walked run access's walk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PteRead {
+    /// The PTE's physical address.
+    pub paddr: u32,
+    /// Its cycles (in the caches, or the uncached read's).
+    pub cycles: u64,
+    /// Its journey through the caches (packed) and the level that served it; `None` if it
+    /// bypassed them.
+    pub cache: Option<(PackedJourney, Level)>,
+}
+
+/// The page-table walk a run access made before it: its PTE reads, oldest first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunWalk {
+    /// The reads; the first `count` are the walk's.
+    pub reads: [PteRead; 2],
+    /// 1 or 2 (a megapage's walk reads one PTE).
+    pub count: u8,
+}
+
+/// Most PTE reads a run access record holds (an Sv32 walk's).
+pub const MAX_PTE_READS: usize = 2;
+
+/// Code of a PTE read that bypassed the caches, in byte 31.
+const UNCACHED: u8 = 15;
+
 /// The record of run access `a` (its instruction the run's fetch `k`, below 64) as eight
 /// little-endian words.
 #[inline(always)]
@@ -75,7 +118,7 @@ pub fn record_words(a: &RunAccess, k: u64) -> [u64; 8] {
         AccessKind::Store => 2u64,
         _ => 1,
     };
-    let tlb = u64::from(a.tlb == TlbOutcome::Hit);
+    let tlb = u64::from(tlb_code(a.tlb));
     let (flag, data) = match a.data {
         Some(d) => (1u64, d),
         None => (0, 0),
@@ -99,6 +142,66 @@ pub fn record_words(a: &RunAccess, k: u64) -> [u64; 8] {
     ]
 }
 
+/// The record of run access `a` (its instruction the run's fetch `k`) that walked the page
+/// table first (`walk`), as eight little-endian words.
+#[inline(always)]
+pub fn walked_record_words(a: &RunAccess, k: u64, walk: &RunWalk) -> [u64; 8] {
+    let mut w = record_words(a, k);
+    let [r0, r1] = walk.reads;
+    let served = |r: &PteRead| u64::from(r.cache.map_or(UNCACHED, |(_, l)| level_code(l)));
+    let journey = |r: &PteRead| r.cache.map_or(0, |(j, _)| j.0 & 0xffff_ffff_ffff);
+    let cycles = |r: &PteRead| u64::from(u32::try_from(r.cycles).unwrap_or(u32::MAX));
+    w[3] |= u64::from(walk.count) << 48 | served(&r0) << 56 | served(&r1) << 60;
+    w[4] = u64::from(r0.paddr) | u64::from(r1.paddr) << 32;
+    w[5] = cycles(&r0) | cycles(&r1) << 32;
+    w[6] = journey(&r0) | journey(&r1) << 48;
+    w[7] = journey(&r1) >> 16;
+    w
+}
+
+/// The PTE reads of run access record `r` whose access is `a` (as [`decode`] gives it): each
+/// with `a`'s instruction number and pc; their seqs and cycles (0 here) are the reader's to
+/// fill in, as `a`'s. None without a walk. The error says what is wrong.
+pub fn decode_walk(r: &[u8; 64], a: &Access) -> Result<Vec<Access>, String> {
+    let count = r[30] as usize;
+    if count > MAX_PTE_READS {
+        return Err(format!("a run access with {count} PTE reads"));
+    }
+    let get = |at: usize| u32::from_le_bytes([r[at], r[at + 1], r[at + 2], r[at + 3]]);
+    (0..count)
+        .map(|i| {
+            let paddr = get(32 + 4 * i);
+            let served = r[31] >> (4 * i) & 15;
+            let (cache, served_by) = if served == UNCACHED {
+                (None, None)
+            } else {
+                let level = level_from_code(served)?;
+                let journey = journey_from(&r[48 + 6 * i..54 + 6 * i])?;
+                (Some(journey), level)
+            };
+            Ok(Access {
+                seq: 0,
+                insn: a.insn,
+                cycle: 0,
+                pc: a.pc,
+                kind: AccessKind::Ptw,
+                size: 4,
+                vaddr: paddr,
+                paddr: Some(paddr),
+                split: None,
+                region: Some(Region::Kernel),
+                tlb: TlbOutcome::None,
+                cache,
+                served_by,
+                page_fault: None,
+                fault: None,
+                data: None,
+                cycles: u64::from(get(40 + 4 * i)),
+            })
+        })
+        .collect()
+}
+
 /// The access of run access record `r` (tag [`TAG_RUN_ACCESS`]) of block run `run`: its
 /// instruction number and pc from the run; its seq and cycle (0 here) are the reader's to fill
 /// in as it gives it (the access before it: its seq plus one, its end less one). The error says
@@ -117,10 +220,10 @@ pub fn decode(r: &[u8; 64], run: &BlockRunFetches) -> Result<Access, String> {
     if (r[4] as usize) >= Region::COUNT {
         return Err(format!("bad region code {}", r[4]));
     }
-    let tlb = match tlb_from(r[5])? {
-        TlbOutcome::Miss => return Err("a run access that missed the TLB".into()),
-        t => t,
-    };
+    let tlb = tlb_from(r[5])?;
+    if tlb == TlbOutcome::Miss && r[30] == 0 {
+        return Err("a run access that missed the TLB without a walk".into());
+    }
     Ok(Access {
         seq: 0,
         insn,
@@ -243,6 +346,127 @@ mod tests {
         assert_eq!(a.cycles, u64::from(u32::MAX));
     }
 
+    fn walked_record(a: &RunAccess, k: u64, walk: &RunWalk) -> [u8; 64] {
+        let mut r = [0u8; 64];
+        for (chunk, w) in r.chunks_exact_mut(8).zip(walked_record_words(a, k, walk)) {
+            chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        r
+    }
+
+    /// A walk of two reads: the first served by L2 (the journey of [`l2_hit`]), the second an
+    /// L1 hit.
+    fn two_reads() -> RunWalk {
+        RunWalk {
+            reads: [
+                PteRead {
+                    paddr: 0x8000_1ffc,
+                    cycles: 14,
+                    cache: Some((PackedJourney::of(&l2_hit()), Level::L2)),
+                },
+                PteRead {
+                    paddr: 0x8000_2040,
+                    cycles: 4,
+                    cache: Some((PackedJourney::L1_HIT, Level::L1)),
+                },
+            ],
+            count: 2,
+        }
+    }
+
+    /// A walked run access's record gives back the access (a D-TLB miss) and, before it, its
+    /// PTE reads as the live trace has them: kind ptw, 4 bytes, the kernel's region, no TLB,
+    /// the access's instruction and pc.
+    #[test]
+    fn a_walked_run_access_decodes_to_its_reads_and_access() {
+        let load = RunAccess {
+            kind: AccessKind::Load,
+            data: None,
+            tlb: TlbOutcome::Miss,
+            ..store()
+        };
+        let r = walked_record(&load, 3, &two_reads());
+        let a = decode(&r, &run(4)).unwrap();
+        assert_eq!((a.insn, a.pc, a.tlb), (23, 0x1_010a, TlbOutcome::Miss));
+        assert_eq!(
+            (a.vaddr, a.paddr, a.cycles),
+            (0x2_1002, Some(0x8004_2002), 70_000)
+        );
+        let reads = decode_walk(&r, &a).unwrap();
+        assert_eq!(reads.len(), 2);
+        for (got, (paddr, cycles, journey, level)) in reads.iter().zip([
+            (0x8000_1ffc, 14, l2_hit(), Level::L2),
+            (0x8000_2040, 4, CacheJourney::L1_HIT, Level::L1),
+        ]) {
+            assert_eq!((got.kind, got.size), (AccessKind::Ptw, 4));
+            assert_eq!((got.insn, got.pc), (23, 0x1_010a));
+            assert_eq!((got.vaddr, got.paddr), (paddr, Some(paddr)));
+            assert_eq!(
+                (got.region, got.tlb),
+                (Some(Region::Kernel), TlbOutcome::None)
+            );
+            assert_eq!((got.cache, got.served_by), (Some(journey), Some(level)));
+            assert_eq!(got.cycles, cycles);
+            assert_eq!((got.data, got.fault, got.page_fault), (None, None, None));
+        }
+        // One read that bypassed the caches (no journey, no level); a store to a clean page
+        // hits the D-TLB and walks all the same.
+        let uncached = RunWalk {
+            reads: [
+                PteRead {
+                    paddr: 0x8000_3000,
+                    cycles: 1 << 40,
+                    cache: None,
+                },
+                PteRead::default(),
+            ],
+            count: 1,
+        };
+        let st = RunAccess {
+            tlb: TlbOutcome::Hit,
+            ..store()
+        };
+        let r = walked_record(&st, 0, &uncached);
+        let a = decode(&r, &run(1)).unwrap();
+        assert_eq!((a.tlb, a.data), (TlbOutcome::Hit, Some(0xbeef)));
+        let reads = decode_walk(&r, &a).unwrap();
+        assert_eq!(reads.len(), 1);
+        assert_eq!((reads[0].cache, reads[0].served_by), (None, None));
+        assert_eq!(
+            (reads[0].paddr, reads[0].cycles),
+            (Some(0x8000_3000), u64::from(u32::MAX))
+        );
+        // A plain run access's record has no walk.
+        assert!(decode_walk(&record(&store(), 0), &a).unwrap().is_empty());
+    }
+
+    #[test]
+    fn bad_walks_are_errors() {
+        let load = RunAccess {
+            kind: AccessKind::Load,
+            data: None,
+            tlb: TlbOutcome::Miss,
+            ..store()
+        };
+        let good = walked_record(&load, 0, &two_reads());
+        let a = decode(&good, &run(1)).unwrap();
+        for (byte, value, why) in [
+            (30, 3, "3 PTE reads"),
+            (31, 0x14, "level code 4"),
+            (48, 3, "hit bits"),
+            (54, 0x30, "hit bits"),
+        ] {
+            let mut r = good;
+            r[byte] = value;
+            let err = decode_walk(&r, &a).unwrap_err();
+            assert!(err.contains(why), "byte {byte} = {value}: {err}");
+        }
+        // A miss needs a walk.
+        let mut r = good;
+        r[30] = 0;
+        assert!(decode(&r, &run(1)).unwrap_err().contains("without a walk"));
+    }
+
     #[test]
     fn bad_run_accesses_are_errors() {
         let good = record(&store(), 2);
@@ -252,7 +476,7 @@ mod tests {
         for (byte, value, why) in [
             (2, 3, "kind 3"),
             (4, 200, "region"),
-            (5, 2, "missed the TLB"),
+            (5, 2, "missed the TLB without a walk"),
             (7, 0xff, "no level"),
             (24, 3, "hit bits"),
         ] {

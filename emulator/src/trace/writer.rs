@@ -43,7 +43,7 @@ use crate::trace::event::{
 };
 use crate::trace::fetch_run::{FetchRun, NextFetch, PlainFetch};
 use crate::trace::filter::Filter;
-use crate::trace::run_access::{self, RunAccess};
+use crate::trace::run_access::{self, RunAccess, RunWalk};
 use crate::trace::Observer;
 
 /// Names of the cache levels, in `CacheJourney::levels` order.
@@ -513,6 +513,14 @@ impl<W: Write> Observer for Tracer<W> {
     #[inline(always)]
     fn on_run_access(&mut self, access: &RunAccess) {
         self.push_run_access(access);
+    }
+
+    #[inline(always)]
+    fn on_walked_run_access(&mut self, access: &RunAccess, walk: &RunWalk) {
+        debug_assert!(self.block_run.is_some(), "a run access outside a block run");
+        let first = self.block_run.map_or(access.insn, |(_, first)| first);
+        let k = access.insn.wrapping_sub(first);
+        self.push_words(run_access::walked_record_words(access, k, walk));
     }
 
     #[inline(always)]

@@ -58,7 +58,8 @@ pub(super) struct Journaled {
     vaddr: u32,
     paddr: u32,
     size: u8,
-    cache: Option<(AccessOutcome, CacheJourney)>,
+    /// What the caches did, the journey packed (a walked run access's record keeps it so).
+    cache: Option<(AccessOutcome, PackedJourney)>,
     /// Cycles of an access that bypassed the caches (a PTE read without caches: the RAM
     /// latency); 0 otherwise.
     uncached_cycles: u64,
@@ -152,7 +153,7 @@ impl PtwPort<'_> {
         match self.journal.as_deref_mut() {
             None => self.stats.cycles += c.access_fast(paddr, 4, CacheKind::Ptw),
             Some(j) => {
-                let (out, journey) = c.access_detailed(paddr, 4, CacheKind::Ptw);
+                let (out, journey) = c.access_packed(paddr, 4, CacheKind::Ptw);
                 self.stats.cycles += out.cycles;
                 j.push(Journaled {
                     kind: TraceKind::Ptw,
@@ -231,7 +232,7 @@ impl Memory {
                 split: None,
                 region: Some(region),
                 tlb: TlbOutcome::None,
-                cache: e.cache.map(|(_, j)| j),
+                cache: e.cache.map(|(_, j)| j.unpack()),
                 served_by: e.cache.map(|(o, _)| o.served_by),
                 page_fault: None,
                 fault: None,
@@ -464,7 +465,7 @@ impl Memory {
                 vaddr: pc,
                 paddr: RAM_BASE.wrapping_add(off as u32),
                 size: len as u8,
-                cache,
+                cache: cache.map(|(o, j)| (o, PackedJourney::of(&j))),
                 uncached_cycles: 0,
             });
         }
@@ -554,6 +555,79 @@ impl Memory {
         }
     }
 
+    /// A load or store of `size` bytes at `vaddr` of the lean run's open block run (`at`: its
+    /// instruction), translated by its host entry `entry` after a D-TLB access (`tlb`) that
+    /// walked, the journal empty before it and no page fault resolved, as a walked run access
+    /// ([`Observer::on_walked_run_access`]) if it is one: its PTE reads (one or two) are all
+    /// the journal holds and the caches are modelled. Its cache access, its count and its event are made here, and its
+    /// RAM offset returned (the caller moves the bytes); `None`, having done nothing, if it
+    /// must take the general path.
+    #[allow(clippy::too_many_arguments)]
+    fn walked_run_access<O: Observer>(
+        &mut self,
+        at: TraceAt,
+        kind: CacheKind,
+        vaddr: u32,
+        size: usize,
+        entry: u32,
+        tlb: TlbOutcome,
+        data: Option<u32>,
+        observer: &mut O,
+    ) -> Option<usize> {
+        use crate::trace::run_access::{PteRead, RunAccess, RunWalk, MAX_PTE_READS};
+        if !O::RUN_ACCESSES || !observer.in_block_run() {
+            return None;
+        }
+        let (Some(journal), Some(caches)) =
+            (self.trace.journal.as_mut(), self.caches.as_deref_mut())
+        else {
+            return None;
+        };
+        if journal.is_empty()
+            || journal.len() > MAX_PTE_READS
+            || journal.iter().any(|e| e.kind != TraceKind::Ptw)
+        {
+            return None;
+        }
+        let mut walk = RunWalk {
+            count: journal.len() as u8,
+            ..RunWalk::default()
+        };
+        for (read, e) in walk.reads.iter_mut().zip(journal.iter()) {
+            *read = PteRead {
+                paddr: e.paddr,
+                cycles: e.cache.map_or(e.uncached_cycles, |(o, _)| o.cycles),
+                cache: e.cache.map(|(o, j)| (j, o.served_by)),
+            };
+        }
+        journal.clear();
+        let off = entry_ram_offset(entry, vaddr);
+        let paddr = RAM_BASE.wrapping_add(off as u32);
+        let (out, journey) = caches.access_packed(paddr, size as u32, kind);
+        self.count_cache_cycles(kind, out.cycles);
+        let region = entry_region_index(entry);
+        self.count_data_region(kind, region);
+        // The reads' seqs, then the access's.
+        self.trace.seq += u64::from(walk.count) + 1;
+        observer.on_walked_run_access(
+            &RunAccess {
+                insn: at.insn,
+                kind: trace_kind(kind),
+                size: size as u8,
+                region: Region::from_index(region),
+                tlb,
+                vaddr,
+                paddr,
+                data,
+                cycles: out.cycles,
+                journey,
+                served_by: out.served_by,
+            },
+            &walk,
+        );
+        Some(off)
+    }
+
     /// Translates a data access exactly as the fast path (`fast` true) or the slow path would.
     fn translate_traced(
         &mut self,
@@ -588,16 +662,20 @@ impl Memory {
                 self.plain_data_access(at, CacheKind::Load, vaddr, N, entry, tlb, None, observer);
             return Ok(self.ram.bytes()[off..off + N].try_into().expect("N bytes"));
         }
-        self.load_traced_slow(vaddr, at, observer)
+        self.load_traced_slow::<N, false, O>(vaddr, at, observer)
     }
 
+    /// The general traced load; `IN_RUN`: of the lean run's open block run, where a load that
+    /// walked is a walked run access ([`Memory::walked_run_access`]).
     #[inline(never)]
-    fn load_traced_slow<const N: usize, O: Observer>(
+    fn load_traced_slow<const N: usize, const IN_RUN: bool, O: Observer>(
         &mut self,
         vaddr: u32,
         at: TraceAt,
         observer: &mut O,
     ) -> Result<[u8; N], Exception> {
+        // Only a walk's own PTE reads may be in the journal for a walked run access.
+        let quiet = IN_RUN && self.trace.quiet();
         let before = self.dtlb_misses();
         let (fast, parts) = match self.translate_traced(vaddr, N as u32, AccessKind::Load, READ) {
             Ok(t) => t,
@@ -619,6 +697,13 @@ impl Memory {
             }
         };
         let tlb = Self::tlb_outcome(before, self.dtlb_misses());
+        if let (true, true, [Some((entry, _, _)), None]) = (quiet, fast, parts) {
+            let walked =
+                self.walked_run_access(at, CacheKind::Load, vaddr, N, entry, tlb, None, observer);
+            if let Some(off) = walked {
+                return Ok(self.ram.bytes()[off..off + N].try_into().expect("N bytes"));
+            }
+        }
         let mut out = [0u8; N];
         let mut i = 0;
         let mut done = [(0, 0, None); 2];
@@ -669,7 +754,7 @@ impl Memory {
                 return Ok(self.ram.bytes()[off..off + N].try_into().expect("N bytes"));
             }
             let at = self.lean_access_at(c);
-            return self.load_traced_slow(vaddr, at, observer);
+            return self.load_traced_slow::<N, true, O>(vaddr, at, observer);
         }
         self.load_lean_general(vaddr, c, observer)
     }
@@ -707,7 +792,7 @@ impl Memory {
                 return Ok(());
             }
             let at = self.lean_access_at(c);
-            return self.store_traced_slow(vaddr, bytes, at, observer);
+            return self.store_traced_slow::<N, true, O>(vaddr, bytes, at, observer);
         }
         self.store_lean_general(vaddr, bytes, c, observer)
     }
@@ -853,17 +938,19 @@ impl Memory {
             self.ram.bytes_mut()[off..off + N].copy_from_slice(&bytes);
             return Ok(());
         }
-        self.store_traced_slow(vaddr, bytes, at, observer)
+        self.store_traced_slow::<N, false, O>(vaddr, bytes, at, observer)
     }
 
+    /// The general traced store; `IN_RUN` as for [`Memory::load_traced_slow`].
     #[inline(never)]
-    fn store_traced_slow<const N: usize, O: Observer>(
+    fn store_traced_slow<const N: usize, const IN_RUN: bool, O: Observer>(
         &mut self,
         vaddr: u32,
         bytes: [u8; N],
         at: TraceAt,
         observer: &mut O,
     ) -> Result<(), Exception> {
+        let quiet = IN_RUN && self.trace.quiet();
         let before = self.dtlb_misses();
         let mask = WRITE | DECODED | WATCHED;
         let (fast, parts) = match self.translate_traced(vaddr, N as u32, AccessKind::Store, mask) {
@@ -886,6 +973,15 @@ impl Memory {
             }
         };
         let tlb = Self::tlb_outcome(before, self.dtlb_misses());
+        if let (true, true, [Some((entry, _, _)), None]) = (quiet, fast, parts) {
+            let data = Some(le_value(&bytes));
+            let walked =
+                self.walked_run_access(at, CacheKind::Store, vaddr, N, entry, tlb, data, observer);
+            if let Some(off) = walked {
+                self.ram.bytes_mut()[off..off + N].copy_from_slice(&bytes);
+                return Ok(());
+            }
+        }
         let mut i = 0;
         let mut done = [(0, 0, None); 2];
         let mut n = 0;
