@@ -359,16 +359,28 @@ impl Hierarchy {
         size: u32,
         kind: AccessKind,
     ) -> (AccessOutcome, CacheJourney) {
-        // The MRU shortcut of `access_fast`: a repeat of the set's most recent line changes no
-        // state, and its journey is a plain L1 hit (no eviction, nothing below).
+        self.access_recorded(paddr, size, kind, CacheJourney::L1_HIT)
+    }
+
+    /// The access with the MRU shortcut of `access_fast` first — a repeat of the set's most
+    /// recent line changes no state, and its journey is a plain L1 hit (`l1_hit`: no
+    /// eviction, nothing below) — its journey otherwise recorded by a fresh `R`.
+    #[inline(always)]
+    fn access_recorded<R: LineRecorder + Default>(
+        &mut self,
+        paddr: u32,
+        size: u32,
+        kind: AccessKind,
+        l1_hit: R,
+    ) -> (AccessOutcome, R) {
         if let Some(cycles) = self.access_mru(paddr, size, kind) {
             let out = AccessOutcome {
                 served_by: Level::L1,
                 cycles,
             };
-            return (out, CacheJourney::L1_HIT);
+            return (out, l1_hit);
         }
-        self.access_detailed_past_mru(paddr, size, kind)
+        self.access_recorded_past_mru(paddr, size, kind)
     }
 
     /// [`Hierarchy::access_detailed`] for an access [`Hierarchy::access_mru`] just refused
@@ -390,14 +402,7 @@ impl Hierarchy {
         size: u32,
         kind: AccessKind,
     ) -> (AccessOutcome, PackedJourney) {
-        if let Some(cycles) = self.access_mru(paddr, size, kind) {
-            let out = AccessOutcome {
-                served_by: Level::L1,
-                cycles,
-            };
-            return (out, PackedJourney::L1_HIT);
-        }
-        self.access_packed_past_mru(paddr, size, kind)
+        self.access_recorded(paddr, size, kind, PackedJourney::L1_HIT)
     }
 
     /// [`Hierarchy::access_detailed_past_mru`] with the journey packed as it is recorded.

@@ -559,9 +559,9 @@ impl Memory {
     /// instruction), translated by its host entry `entry` after a D-TLB access (`tlb`) that
     /// walked, the journal empty before it and no page fault resolved, as a walked run access
     /// ([`Observer::on_walked_run_access`]) if it is one: its PTE reads (one or two) are all
-    /// the journal holds and the caches are modelled. Its cache access, its count and its event are made here, and its
-    /// RAM offset returned (the caller moves the bytes); `None`, having done nothing, if it
-    /// must take the general path.
+    /// the journal holds and the caches are modelled. Its cache access, its count and its
+    /// event are made here, and its RAM offset returned (the caller moves the bytes); `None`,
+    /// having done nothing, if it must take the general path.
     #[allow(clippy::too_many_arguments)]
     fn walked_run_access<O: Observer>(
         &mut self,
