@@ -355,9 +355,15 @@ impl<W: Write> Tracer<W> {
     /// Appends run access `a` of the open block run as its record.
     #[inline(always)]
     fn push_run_access(&mut self, a: &RunAccess) {
+        self.push_words(run_access::record_words(a, self.run_fetch_of(a)));
+    }
+
+    /// Which fetch of the open block run run access `a`'s instruction is.
+    #[inline(always)]
+    fn run_fetch_of(&self, a: &RunAccess) -> u64 {
         debug_assert!(self.block_run.is_some(), "a run access outside a block run");
         let first = self.block_run.map_or(a.insn, |(_, first)| first);
-        self.push_words(run_access::record_words(a, a.insn.wrapping_sub(first)));
+        a.insn.wrapping_sub(first)
     }
 
     /// A plain fetch, with a filter that keeps every access: it extends the open fetch run, or
@@ -517,9 +523,7 @@ impl<W: Write> Observer for Tracer<W> {
 
     #[inline(always)]
     fn on_walked_run_access(&mut self, access: &RunAccess, walk: &RunWalk) {
-        debug_assert!(self.block_run.is_some(), "a run access outside a block run");
-        let first = self.block_run.map_or(access.insn, |(_, first)| first);
-        let k = access.insn.wrapping_sub(first);
+        let k = self.run_fetch_of(access);
         self.push_words(run_access::walked_record_words(access, k, walk));
     }
 

@@ -574,7 +574,7 @@ impl Memory {
         data: Option<u32>,
         observer: &mut O,
     ) -> Option<usize> {
-        use crate::trace::run_access::{PteRead, RunAccess, RunWalk, MAX_PTE_READS};
+        use crate::trace::run_access::{PteRead, RunWalk, MAX_PTE_READS};
         if !O::RUN_ACCESSES || !observer.in_block_run() {
             return None;
         }
@@ -605,26 +605,12 @@ impl Memory {
         let paddr = RAM_BASE.wrapping_add(off as u32);
         let (out, journey) = caches.access_packed(paddr, size as u32, kind);
         self.count_cache_cycles(kind, out.cycles);
-        let region = entry_region_index(entry);
-        self.count_data_region(kind, region);
-        // The reads' seqs, then the access's.
-        self.trace.seq += u64::from(walk.count) + 1;
-        observer.on_walked_run_access(
-            &RunAccess {
-                insn: at.insn,
-                kind: trace_kind(kind),
-                size: size as u8,
-                region: Region::from_index(region),
-                tlb,
-                vaddr,
-                paddr,
-                data,
-                cycles: out.cycles,
-                journey,
-                served_by: out.served_by,
-            },
-            &walk,
-        );
+        // The reads' seqs come before the access's.
+        self.trace.seq += u64::from(walk.count);
+        let cache = (journey, out.served_by, out.cycles);
+        let access =
+            self.counted_run_access(at.insn, kind, vaddr, paddr, size, entry, tlb, data, cache);
+        observer.on_walked_run_access(&access, &walk);
         Some(off)
     }
 
@@ -882,8 +868,8 @@ impl Memory {
         }
     }
 
-    /// Counts the run access of slot `c`'s instruction (its region, its seq) and hands it to
-    /// the observer; `cache` is its journey, serving level and cycles (counted already).
+    /// Counts the run access of slot `c`'s instruction and hands it to the observer; `cache`
+    /// is its journey, serving level and cycles (counted already).
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     fn emit_run_access<O: Observer>(
@@ -896,17 +882,37 @@ impl Memory {
         entry: u32,
         tlb: TlbOutcome,
         data: Option<u32>,
-        (journey, served_by, cycles): (PackedJourney, Level, u64),
+        cache: (PackedJourney, Level, u64),
         observer: &mut O,
     ) {
+        let insn = self.trace.run.insn + self.run_position(c) as u64;
+        let access =
+            self.counted_run_access(insn, kind, vaddr, paddr, size, entry, tlb, data, cache);
+        observer.on_run_access(&access);
+    }
+
+    /// The run access of instruction `insn`, its region counted and its own seq taken (the
+    /// run's fetches are counted where `seq` must be exact); `cache` is its journey, serving
+    /// level and cycles (counted already).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn counted_run_access(
+        &mut self,
+        insn: u64,
+        kind: CacheKind,
+        vaddr: u32,
+        paddr: u32,
+        size: usize,
+        entry: u32,
+        tlb: TlbOutcome,
+        data: Option<u32>,
+        (journey, served_by, cycles): (PackedJourney, Level, u64),
+    ) -> crate::trace::run_access::RunAccess {
         let region = entry_region_index(entry);
         self.count_data_region(kind, region);
-        // Its own seq (the run's fetches are counted where `seq` must be exact).
         self.trace.seq += 1;
-        let i = self.run_position(c);
-        let run = &self.trace.run;
-        observer.on_run_access(&crate::trace::run_access::RunAccess {
-            insn: run.insn + i as u64,
+        crate::trace::run_access::RunAccess {
+            insn,
             kind: trace_kind(kind),
             size: size as u8,
             region: Region::from_index(region),
@@ -917,7 +923,7 @@ impl Memory {
             cycles,
             journey,
             served_by,
-        });
+        }
     }
 
     /// [`Memory::store`], traced.
