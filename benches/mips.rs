@@ -2,9 +2,11 @@
 //! against qemu-riscv32 running the same ELF. Run with `cargo bench` (release profile).
 //!
 //! Each workload runs `RUNS` times; the best wall time counts (least disturbed by the machine).
-//! Then the cost of tracing to `bin`: untraced and traced runs alternate, `RATIO_PAIRS` pairs;
-//! the best of each gives one ratio, the median of the pairs' own ratios another (steadier on a
-//! machine whose speed drifts; `cargo bench -- "trace ratio"` runs only that).
+//! Then the cost of tracing to `bin` (`cargo bench -- "trace ratio"` runs only that): an
+//! untraced and a traced machine run the same workload in one process, taking turns slice by
+//! slice (`RATIO_SLICE_INSNS` instructions each, [`Machine::run_for_with`]), so both see the
+//! same host: on a shared machine whose speed swings by up to 2x from one second to the next,
+//! runs one after the other do not (see README, "Tracing cost").
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -17,8 +19,12 @@ use rvscope::trace::{Filter, Format, Tracer};
 use rvscope::{Config, Machine, Outcome};
 
 const RUNS: usize = 3;
-/// Pairs of runs for the tracing cost ([`trace_ratio`]).
-const RATIO_PAIRS: usize = 7;
+/// Instructions per turn of the alternating runs that measure the tracing cost
+/// ([`trace_ratio`]): about 40 ms untraced, far shorter than the host's swings of speed, far
+/// longer than what a switch between the two machines costs.
+const RATIO_SLICE_INSNS: u64 = 1 << 22;
+/// Measurements of the tracing cost per workload.
+const RATIO_REPEATS: usize = 3;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -149,7 +155,8 @@ fn modes() -> Vec<Mode> {
     ]
 }
 
-fn rvscope_run(mode: &Mode, elf: &Path, args: &[&str]) -> u64 {
+/// The workload's machine in `mode` (its output discarded).
+fn machine(mode: &Mode, elf: &Path, args: &[&str]) -> Machine {
     let mut argv = vec![elf.display().to_string()];
     argv.extend(args.iter().map(|s| s.to_string()));
     let mut m = Machine::new(
@@ -162,15 +169,25 @@ fn rvscope_run(mode: &Mode, elf: &Path, args: &[&str]) -> u64 {
     if !mode.pipeline {
         m.hart.pipeline = None;
     }
+    m
+}
+
+/// A tracer writing `mode`'s format to /dev/null (the cost of tracing, not of the disk).
+fn null_tracer(mode: &Mode) -> Tracer<std::fs::File> {
+    let format = match mode.observe {
+        Observe::DinToNull => Format::Din,
+        _ => Format::Bin,
+    };
+    let null = std::fs::File::create("/dev/null").expect("/dev/null");
+    Tracer::new(null, format, Filter::default(), &mode.config)
+}
+
+fn rvscope_run(mode: &Mode, elf: &Path, args: &[&str]) -> u64 {
+    let mut m = machine(mode, elf, args);
     let outcome = match mode.observe {
         Observe::Nothing => m.run(),
         Observe::DinToNull | Observe::BinToNull => {
-            let format = match mode.observe {
-                Observe::BinToNull => Format::Bin,
-                _ => Format::Din,
-            };
-            let null = std::fs::File::create("/dev/null").expect("/dev/null");
-            let mut tracer = Tracer::new(null, format, Filter::default(), &mode.config);
+            let mut tracer = null_tracer(mode);
             let outcome = m.run_with(&mut tracer);
             tracer.finish().expect("writing the trace");
             outcome
@@ -258,7 +275,7 @@ fn main() {
         }
     }
     // The tracing cost (issue 7): the rows above run one mode after another, so the machine's
-    // drift between them enters their ratio; here the untraced and traced runs alternate.
+    // drift between them enters their ratio; here the untraced and traced runs take turns.
     let ratio: Vec<_> = workloads
         .iter()
         .filter(|(name, _)| wanted(name, "trace ratio"))
@@ -266,11 +283,11 @@ fn main() {
     if !ratio.is_empty() {
         println!();
         println!(
-            "trace ratio: traced to bin (/dev/null) against untraced, pipeline on (best of {RATIO_PAIRS} interleaved pairs; median of the pairs' ratios)"
+            "trace ratio: traced to bin (/dev/null) against untraced, pipeline on; the two runs take turns, {RATIO_SLICE_INSNS} instructions a turn; {RATIO_REPEATS} measurements"
         );
         println!(
-            "{:<24} {:>12} {:>12} {:>7} {:>12}",
-            "workload", "untraced s", "bin s", "ratio", "pair median"
+            "{:<24} {:>11} {:>11} {:>7} {:>12}   all measurements",
+            "workload", "untraced s", "bin s", "ratio", "turn median"
         );
         for (name, args) in ratio {
             let elf = dir.join(format!("{name}.elf"));
@@ -278,21 +295,46 @@ fn main() {
                 println!("{name:<24} (not built)");
                 continue;
             }
-            let (untraced, traced, median) = trace_ratio(&elf, args);
-            let (u, t) = (untraced.as_secs_f64(), traced.as_secs_f64());
+            let mut runs: Vec<TraceCost> = (0..RATIO_REPEATS)
+                .map(|_| trace_ratio(&elf, args))
+                .collect();
+            let all = runs
+                .iter()
+                .map(|r| format!("{:.3}x", r.ratio()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            runs.sort_by(|a, b| a.ratio().total_cmp(&b.ratio()));
+            let median = &runs[runs.len() / 2];
             println!(
-                "{name:<24} {u:>12.3} {t:>12.3} {:>6.2}x {median:>11.2}x",
-                t / u
+                "{name:<24} {:>11.3} {:>11.3} {:>6.3}x {:>11.3}x   {all}",
+                median.untraced.as_secs_f64(),
+                median.traced.as_secs_f64(),
+                median.ratio(),
+                median.turn_median,
             );
         }
     }
 }
 
-/// The best times of [`RATIO_PAIRS`] pairs of runs untraced (`+timing`, as `rvscope run`
-/// runs by default) and traced to `bin` (`+timing+trace(bin>null)`), back to back, the order
-/// alternating from pair to pair; and the median of the pairs' own ratios, which a drift of
-/// the machine between pairs does not move.
-fn trace_ratio(elf: &Path, args: &[&str]) -> (Duration, Duration, f64) {
+/// One measurement of the tracing cost: the time of the whole run untraced and traced.
+struct TraceCost {
+    untraced: Duration,
+    traced: Duration,
+    /// The median of the turns' own ratios (traced turn against the untraced turn beside it).
+    turn_median: f64,
+}
+
+impl TraceCost {
+    fn ratio(&self) -> f64 {
+        self.traced.as_secs_f64() / self.untraced.as_secs_f64()
+    }
+}
+
+/// Runs the workload untraced (`+timing`, as `rvscope run` runs by default) and traced to
+/// `bin` (`+timing+trace(bin>null)`) in alternation, [`RATIO_SLICE_INSNS`] instructions a turn
+/// and the first of each pair of turns alternating, and sums each run's turns. Both machines
+/// see the same host from one turn to the next, which separate runs seconds apart do not.
+fn trace_ratio(elf: &Path, args: &[&str]) -> TraceCost {
     let modes = modes();
     let mode = |name: &str| {
         modes
@@ -300,26 +342,66 @@ fn trace_ratio(elf: &Path, args: &[&str]) -> (Duration, Duration, f64) {
             .find(|m| m.name == name)
             .expect("a mode of that name")
     };
-    let (untraced, traced) = (mode("+timing"), mode("+timing+trace(bin>null)"));
-    let time = |m: &Mode| {
-        let start = Instant::now();
-        rvscope_run(m, elf, args);
-        start.elapsed()
-    };
-    let (mut best_untraced, mut best_traced) = (Duration::MAX, Duration::MAX);
-    let mut ratios = Vec::with_capacity(RATIO_PAIRS);
-    for pair in 0..RATIO_PAIRS {
-        let (u, t) = if pair % 2 == 0 {
-            let u = time(untraced);
-            (u, time(traced))
-        } else {
-            let t = time(traced);
-            (time(untraced), t)
+    let (untraced_mode, traced_mode) = (mode("+timing"), mode("+timing+trace(bin>null)"));
+    let mut untraced = machine(untraced_mode, elf, args);
+    let mut traced = machine(traced_mode, elf, args);
+    let mut tracer = null_tracer(traced_mode);
+    let (mut untraced_outcome, mut traced_outcome) = (None, None);
+    let (mut untraced_took, mut traced_took) = (Duration::ZERO, Duration::ZERO);
+    let mut turn_ratios = Vec::new();
+    let mut turn = 0usize;
+    while untraced_outcome.is_none() || traced_outcome.is_none() {
+        let mut untraced_turn = || {
+            let start = Instant::now();
+            if untraced_outcome.is_none() {
+                untraced_outcome = untraced.run_for(RATIO_SLICE_INSNS);
+            }
+            start.elapsed()
         };
-        best_untraced = best_untraced.min(u);
-        best_traced = best_traced.min(t);
-        ratios.push(t.as_secs_f64() / u.as_secs_f64());
+        let mut traced_turn = || {
+            let start = Instant::now();
+            if traced_outcome.is_none() {
+                traced_outcome = traced.run_for_with(&mut tracer, RATIO_SLICE_INSNS);
+            }
+            start.elapsed()
+        };
+        let (u, t) = if turn.is_multiple_of(2) {
+            let u = untraced_turn();
+            (u, traced_turn())
+        } else {
+            let t = traced_turn();
+            (untraced_turn(), t)
+        };
+        turn += 1;
+        untraced_took += u;
+        traced_took += t;
+        // Full turns of both (the last ones may be short).
+        if untraced_outcome.is_none() && traced_outcome.is_none() {
+            turn_ratios.push(t.as_secs_f64() / u.as_secs_f64());
+        }
     }
-    ratios.sort_by(f64::total_cmp);
-    (best_untraced, best_traced, ratios[ratios.len() / 2])
+    tracer.finish().expect("writing the trace");
+    assert_eq!(
+        untraced_outcome,
+        Some(Outcome::Exited(0)),
+        "workload failed"
+    );
+    assert_eq!(
+        traced_outcome,
+        Some(Outcome::Exited(0)),
+        "workload failed traced"
+    );
+    assert_eq!(
+        untraced.hart.instret, traced.hart.instret,
+        "the traced run retired other instructions"
+    );
+    turn_ratios.sort_by(f64::total_cmp);
+    TraceCost {
+        untraced: untraced_took,
+        traced: traced_took,
+        turn_median: turn_ratios
+            .get(turn_ratios.len() / 2)
+            .copied()
+            .unwrap_or(f64::NAN),
+    }
 }

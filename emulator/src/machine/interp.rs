@@ -50,6 +50,9 @@ pub struct Core {
     max: u64,
     /// Instructions per burst (`u64::MAX`: unbounded bursts).
     slice: u64,
+    /// Where a paused run ([`crate::Machine::run_for_with`]) pauses: bursts end there as at a
+    /// slice's end (`u64::MAX`: no pause).
+    pause: u64,
     /// Set (by a signal handler) when the user wants the run to stop.
     interrupt: Option<Arc<AtomicBool>>,
 }
@@ -65,6 +68,7 @@ impl Core {
             limit: max_insns.unwrap_or(u64::MAX),
             max: max_insns.unwrap_or(u64::MAX),
             slice: u64::MAX,
+            pause: u64::MAX,
             interrupt: None,
         }
     }
@@ -83,6 +87,11 @@ impl Core {
     #[cfg(test)]
     pub(crate) fn set_slice_insns(&mut self, insns: u64) {
         self.slice = insns;
+    }
+
+    /// Ends bursts once `instret` reaches `insns` (at a block boundary, like a slice).
+    pub(crate) fn set_pause(&mut self, insns: u64) {
+        self.pause = insns;
     }
 
     /// True if the watched interrupt flag is set.
@@ -111,7 +120,10 @@ impl Core {
     /// Runs until the loop stops, with or without the TLB and cache models as the memory says.
     #[inline(always)]
     pub(crate) fn run_burst<O: Observer>(&mut self, observer: &mut O) -> Stop {
-        self.limit = self.max.min(self.hart.instret.saturating_add(self.slice));
+        self.limit = self
+            .max
+            .min(self.hart.instret.saturating_add(self.slice))
+            .min(self.pause);
         // Three loops, not four: with caches, whether there are TLBs is tested at run time.
         match (self.mem.tlbs().is_some(), self.mem.caches().is_some()) {
             (false, false) => self.burst::<O, false, false>(observer),

@@ -94,6 +94,9 @@ pub struct Machine {
     symbols: Symbols,
     config: Config,
     outcome: Option<Outcome>,
+    /// The run has begun (its start reported to the observer): a paused run
+    /// ([`Machine::run_for_with`]) goes on without a second start.
+    started: bool,
     /// The address of the memory fault that killed the process, if one did (for the trace).
     last_fault_addr: Option<u32>,
     /// Take `rvscope_stats_snapshot()` requests (else they are no-ops).
@@ -197,6 +200,7 @@ impl Machine {
             symbols,
             config: config.clone(),
             outcome: None,
+            started: false,
             last_fault_addr: None,
             record_snapshots: false,
             snapshots: Vec::new(),
@@ -210,10 +214,40 @@ impl Machine {
 
     /// Runs to the end (exit, fatal signal or instruction limit), reporting to `observer`.
     pub fn run_with<O: Observer>(&mut self, observer: &mut O) -> Outcome {
-        if let Some(done) = &self.outcome {
-            return done.clone();
+        loop {
+            if let Some(outcome) = self.run_until(observer, u64::MAX) {
+                return outcome;
+            }
         }
-        if O::ENABLED {
+    }
+
+    /// Runs on for `insns` more instructions, or to the end of the run if that comes first,
+    /// with no observer: `None` if the run paused, its outcome if it ended. See
+    /// [`Machine::run_for_with`].
+    pub fn run_for(&mut self, insns: u64) -> Option<Outcome> {
+        self.run_for_with(&mut NoObserver, insns)
+    }
+
+    /// Runs on for `insns` more instructions, or to the end of the run if that comes first,
+    /// reporting to `observer`: `None` if the run paused, its outcome if it ended. A pause comes
+    /// at the end of the decoded block in which the count is reached (a block is never split,
+    /// as with Ctrl-C's slices), so a little more than `insns` may retire. A later call, or
+    /// [`Machine::run_with`], goes on where this one stopped; given the same observer every
+    /// time, the counts, the cycles and the trace are those of one uninterrupted run (the
+    /// start is reported once). For stepping through a program, refreshing a view of its
+    /// statistics while it runs, or running two machines in alternation.
+    pub fn run_for_with<O: Observer>(&mut self, observer: &mut O, insns: u64) -> Option<Outcome> {
+        let pause_at = self.core.hart.instret.saturating_add(insns);
+        self.run_until(observer, pause_at)
+    }
+
+    /// Runs until the run ends (its outcome) or, between bursts, `pause_at` instructions have
+    /// retired (`None`).
+    fn run_until<O: Observer>(&mut self, observer: &mut O, pause_at: u64) -> Option<Outcome> {
+        if let Some(done) = &self.outcome {
+            return Some(done.clone());
+        }
+        if O::ENABLED && !self.started {
             self.core.mem.start_tracing();
             self.kernel.process.pager.log_evictions();
             observer.on_event(&Event::Process(ProcessEvent::Start {
@@ -221,10 +255,15 @@ impl Machine {
                 sp: self.core.hart.regs[2],
             }));
         }
+        self.started = true;
+        self.core.set_pause(pause_at);
         let outcome = loop {
             // Between bursts the hart is at an instruction boundary: a clean place to stop.
             if self.core.interrupted() {
                 break Outcome::Interrupted(self.core.hart.instret);
+            }
+            if self.core.hart.instret >= pause_at {
+                return None;
             }
             let stop = self.core.run_burst(observer);
             if O::ENABLED {
@@ -338,7 +377,7 @@ impl Machine {
         }
         let _ = self.kernel.files.flush_all();
         self.outcome = Some(outcome.clone());
-        outcome
+        Some(outcome)
     }
 
     /// Acts on a client request the program made with the `ecall` at `pc`, instruction `insn`
@@ -772,6 +811,60 @@ mod tests {
         let out = m.run();
         assert_eq!(out, Outcome::Interrupted(0));
         assert_eq!(out.exit_status(), 130);
+    }
+
+    #[test]
+    fn a_paused_run_counts_and_traces_as_one_run() {
+        use crate::trace::{Filter, Format, Tracer};
+        for timing in [
+            crate::config::TimingMode::Functional,
+            crate::config::TimingMode::Full,
+        ] {
+            let config = Config {
+                timing,
+                ..Config::default()
+            };
+            let traced = |insns: u64, format: Format| {
+                let mut m = machine(&counting_loop(), config.clone());
+                let mut out = Vec::new();
+                let mut tracer = Tracer::new(&mut out, format, Filter::default(), &config);
+                let mut pauses = 0;
+                let outcome = loop {
+                    match m.run_for_with(&mut tracer, insns) {
+                        Some(outcome) => break outcome,
+                        None => pauses += 1,
+                    }
+                };
+                tracer.finish().unwrap();
+                (outcome, pauses, m.stats(), out)
+            };
+            let mut whole = machine(&counting_loop(), config.clone());
+            assert_eq!(whole.run(), Outcome::Exited(30));
+            for format in [Format::Text, Format::Bin] {
+                let (outcome, pauses, stats, one_run) = traced(u64::MAX, format);
+                assert_eq!((outcome, pauses), (Outcome::Exited(30), 0));
+                assert_eq!(stats, whole.stats());
+                for insns in [1, 2, 3, 5, 7] {
+                    let (outcome, pauses, stats, paused) = traced(insns, format);
+                    assert_eq!(outcome, Outcome::Exited(30), "{insns} {timing:?}");
+                    // The loop's block is three instructions long: a pause waits for its end.
+                    assert!(
+                        pauses >= 34 / (insns.max(3) + 2),
+                        "{pauses} pauses of {insns}"
+                    );
+                    assert_eq!(stats, whole.stats(), "{insns} {timing:?}");
+                    assert!(paused == one_run, "trace paused every {insns}, {timing:?}");
+                }
+            }
+            // Untraced, a pause stops between blocks and the run goes on where it stopped.
+            let mut m = machine(&counting_loop(), config.clone());
+            assert_eq!(m.run_for(4), None);
+            assert!((4..=6).contains(&m.hart.instret), "{}", m.hart.instret);
+            assert_eq!(m.run_for(0), None);
+            assert_eq!(m.run(), Outcome::Exited(30));
+            assert_eq!(m.stats(), whole.stats());
+            assert_eq!(m.run_for(4), Some(Outcome::Exited(30)));
+        }
     }
 
     #[test]
