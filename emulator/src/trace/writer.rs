@@ -130,7 +130,11 @@ pub struct Tracer<W: Write> {
 
 /// `bin`: records are handed to the output in chunks of this many bytes (a whole number of
 /// records).
-const BIN_CHUNK: usize = 1 << 16;
+const BIN_CHUNK: usize = 1 << 18;
+/// The most records an open block run writes: its own and one for each of its instructions
+/// (a block holds at most [`block_run::MAX_FETCHES`]).
+const RUN_RECORDS: usize = 1 + block_run::MAX_FETCHES as usize;
+const _: () = assert!(RUN_RECORDS * bin::RECORD_SIZE <= BIN_CHUNK);
 const _: () = assert!(BIN_CHUNK.is_multiple_of(bin::RECORD_SIZE));
 
 impl<W: Write> Tracer<W> {
@@ -355,7 +359,25 @@ impl<W: Write> Tracer<W> {
     /// Appends run access `a` of the open block run as its record.
     #[inline(always)]
     fn push_run_access(&mut self, a: &RunAccess) {
-        self.push_words(run_access::record_words(a, self.run_fetch_of(a)));
+        self.push_reserved_words(run_access::record_words(a, self.run_fetch_of(a)));
+    }
+
+    /// Appends one record of the open block run, in the room its opening made for the run's
+    /// records ([`RUN_RECORDS`]): no test for a full chunk.
+    #[inline(always)]
+    fn push_reserved_words(&mut self, words: [u64; bin::RECORD_WORDS]) {
+        debug_assert!(self.block_run.is_some(), "a run record outside a block run");
+        let at = self.bin_len;
+        debug_assert!(
+            at + bin::RECORD_SIZE <= self.bin.len(),
+            "no room left in the run"
+        );
+        self.bin_len = at + bin::RECORD_SIZE;
+        if let Some(r) = self.bin.get_mut(at..at + bin::RECORD_SIZE) {
+            for (chunk, word) in r.chunks_exact_mut(8).zip(words) {
+                chunk.copy_from_slice(&word.to_le_bytes());
+            }
+        }
     }
 
     /// Which fetch of the open block run run access `a`'s instruction is.
@@ -434,8 +456,14 @@ impl<W: Write> Tracer<W> {
         self.close_run();
         // `last_seq` and `last_insn` serve fetch runs only: none is open while a block run
         // is, and the next one opened sets them (`plain_fetch`).
-        let at = self.push_words(block_run::open_words(a, four_byte, line_shift));
+        // Room for the run's record and one per instruction (a run access, or a plain data
+        // access's record) is made here, once: the run's records are then stored untested.
+        if self.bin.len() - self.bin_len < RUN_RECORDS * bin::RECORD_SIZE {
+            self.flush_bin();
+        }
+        let at = self.bin_len;
         self.block_run = Some((at, a.insn));
+        self.push_reserved_words(block_run::open_words(a, four_byte, line_shift));
     }
 
     fn commit_event(&mut self, event: &Event) {
@@ -524,7 +552,7 @@ impl<W: Write> Observer for Tracer<W> {
     #[inline(always)]
     fn on_walked_run_access(&mut self, access: &RunAccess, walk: &RunWalk) {
         let k = self.run_fetch_of(access);
-        self.push_words(run_access::walked_record_words(access, k, walk));
+        self.push_reserved_words(run_access::walked_record_words(access, k, walk));
     }
 
     #[inline(always)]
@@ -1228,30 +1256,94 @@ mod tests {
     }
 
     /// A block run whose records reach past a chunk: its record, not yet complete, stays for
-    /// the next chunk with the records after it; a run holding more than a chunk grows it.
-    /// Read back, every event is the live one.
+    /// the next chunk with the records after it; a run holding more than a chunk grows it; a
+    /// run opened with less room left than a run can fill writes the chunk out first. Read
+    /// back, every event is the live one.
     #[test]
     fn block_runs_survive_chunk_flushes() {
         let mut out = Vec::new();
         let mut t = Tracer::new(&mut out, Format::Bin, Filter::default(), &Config::default());
-        let mut live = Vec::new();
-        // 1000 loads alone (records 0..1000 of the 1024 in a chunk), then a run of 40
-        // instructions with a load each across the chunk's end, then one of 2 instructions
-        // and 1500 loads each (more than a chunk).
-        let lone = block_run_events(0, 0, 0, 1, 1000);
+        let chunk = BIN_CHUNK / bin::RECORD_SIZE;
+        let mut live: Vec<Access> = Vec::new();
+        // Where the next events start: after the last one.
+        let next = |live: &[Access]| {
+            live.last()
+                .map_or((0, 0, 0), |a| (a.seq + 1, a.insn + 1, a.cycle + 10))
+        };
+        // Loads alone up to 100 records before the chunk's end, then a run of 40 instructions
+        // with 3 loads each (121 records) across it.
+        let lone = block_run_events(0, 0, 0, 1, chunk as u64 - 100);
         for a in &lone[1..] {
             t.on_access(a);
         }
         live.extend_from_slice(&lone[1..]);
-        let across = block_run_events(1000, 1, 5000, 40, 1);
+        let (seq, insn, cycle) = next(&live);
+        let across = block_run_events(seq, insn, cycle, 40, 3);
         feed_block_run(&mut t, &across);
         live.extend_from_slice(&across);
-        let (next_seq, next_cycle) = (1080, 9000);
-        let huge = block_run_events(next_seq, 41, next_cycle, 2, 1500);
+        // The run and its records moved to the chunk's start (121 records); loads alone up to
+        // 10 records before its end, then a run of 3 instructions opens: the chunk goes first.
+        let (seq, insn, cycle) = next(&live);
+        let lone = block_run_events(seq, insn, cycle, 1, chunk as u64 - 121 - 10);
+        for a in &lone[1..] {
+            t.on_access(a);
+        }
+        live.extend_from_slice(&lone[1..]);
+        let (seq, insn, cycle) = next(&live);
+        let opening = block_run_events(seq, insn, cycle, 3, 1);
+        feed_block_run(&mut t, &opening);
+        live.extend_from_slice(&opening);
+        // A run of 2 instructions with more loads than a chunk holds.
+        let (seq, insn, cycle) = next(&live);
+        let huge = block_run_events(seq, insn, cycle, 2, chunk as u64 + 500);
         feed_block_run(&mut t, &huge);
         live.extend_from_slice(&huge);
         t.finish().unwrap();
         assert_eq!(read_back(&out), live);
+    }
+
+    /// A block run's run accesses are stored without a test for a full chunk: the run's
+    /// opening made room for one per instruction. Opened 10 records before the chunk's end,
+    /// a run of 40 instructions that each load keeps every record.
+    #[test]
+    fn a_block_run_opens_with_room_for_its_run_accesses() {
+        use crate::mem::hierarchy::PackedJourney;
+        let mut out = Vec::new();
+        let mut t = Tracer::new(&mut out, Format::Bin, Filter::default(), &Config::default());
+        let chunk = BIN_CHUNK / bin::RECORD_SIZE;
+        let lone = block_run_events(0, 0, 0, 1, chunk as u64 - 10);
+        for a in &lone[1..] {
+            t.on_access(a);
+        }
+        let last = lone.last().unwrap();
+        let run = block_run_events(last.seq + 1, 1, last.cycle + 10, 40, 0);
+        t.begin_block_run(&PlainFetch::of(&run[0]).unwrap(), u64::MAX, 6);
+        for fetch in &run {
+            t.on_run_access(&RunAccess {
+                insn: fetch.insn,
+                kind: AccessKind::Load,
+                size: 4,
+                region: Region::Data,
+                tlb: TlbOutcome::Hit,
+                vaddr: 0x2_0000 + 4 * fetch.insn as u32,
+                paddr: 0x8001_0000 + 4 * fetch.insn as u32,
+                data: None,
+                cycles: 4,
+                journey: PackedJourney::L1_HIT,
+                served_by: Level::L1,
+            });
+        }
+        t.end_block_run(41);
+        t.finish().unwrap();
+        let back = read_back(&out);
+        assert_eq!(back.len(), lone.len() - 1 + 2 * run.len());
+        let ran = &back[lone.len() - 1..];
+        for (pair, fetch) in ran.chunks_exact(2).zip(&run) {
+            assert_eq!(pair[0].kind, AccessKind::Fetch);
+            assert_eq!((pair[0].insn, pair[0].pc), (fetch.insn, fetch.pc));
+            assert_eq!((pair[1].kind, pair[1].insn), (AccessKind::Load, fetch.insn));
+            assert_eq!(pair[1].vaddr, 0x2_0000 + 4 * fetch.insn as u32);
+        }
     }
 
     /// A plain fetch that is not (an L1 miss) closes the run begun for it: the run holds no
