@@ -515,18 +515,24 @@ pub fn lean_block_run<O: Observer, const TLBS: bool, const CACHES: bool>(
     start: u32,
     block_off: usize,
 ) -> LeanExit {
-    let len = insns.len();
-    let mut rest = insns.iter();
-    while let Some(c) = rest.next() {
-        let off = block_off + c.offset as usize;
+    debug_assert_eq!(
+        block_off,
+        mem.lean_run_offset(),
+        "the run's block is another"
+    );
+    // The block's RAM offset and an instruction's position come from the run's state in the
+    // memory (`begin_block_run`), not from values held across the instruction's handler:
+    // fewer of those leave the loop's iterator in a register.
+    for c in insns {
+        let off = mem.lean_run_offset() + c.offset as usize;
         if !mem.fetch_in_open_block_run::<O, true>(off, c.len, observer) {
-            let i = len - 1 - rest.len();
+            let i = mem.lean_position(c);
             mem.fetch_in_lean_run(c.offset, c.len, i, observer);
         }
         match hart.execute_in_lean_run::<O, TLBS, CACHES>(c, start, mem, observer) {
             Ok(None) => {}
-            Ok(Some(next)) => return LeanExit::Left(len - rest.len(), next),
-            Err(e) => return LeanExit::Fault(len - 1 - rest.len(), e),
+            Ok(Some(next)) => return LeanExit::Left(mem.lean_position(c) + 1, next),
+            Err(e) => return LeanExit::Fault(mem.lean_position(c), e),
         }
     }
     LeanExit::FellThrough

@@ -1316,6 +1316,19 @@ impl Memory {
         self.trace.counted = n;
     }
 
+    /// The lean run's block's RAM offset ([`BlockRunAt::off`]).
+    #[inline(always)]
+    pub fn lean_run_offset(&self) -> usize {
+        self.trace.run.off
+    }
+
+    /// The position in the lean run's block of the instruction in decoded slot `c`
+    /// ([`Memory::run_position`], for the interpreter's loop).
+    #[inline(always)]
+    pub fn lean_position(&self, c: &CachedInsn) -> usize {
+        self.run_position(c)
+    }
+
     /// The position in the lean run's block of the instruction in decoded slot `c`: the
     /// slot's distance from the block's first ([`BlockRunAt::first_slot`]).
     #[inline(always)]
