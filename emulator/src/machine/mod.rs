@@ -780,18 +780,21 @@ mod tests {
         }
     }
 
+    /// The default configuration in the functional and in the full timing mode.
+    fn functional_and_full() -> [Config; 2] {
+        use crate::config::TimingMode;
+        [TimingMode::Functional, TimingMode::Full].map(|timing| Config {
+            timing,
+            ..Config::default()
+        })
+    }
+
     #[test]
     fn slices_end_at_block_boundaries_and_count_exactly() {
         use std::sync::atomic::{AtomicBool, Ordering};
         use std::sync::Arc;
-        for timing in [
-            crate::config::TimingMode::Functional,
-            crate::config::TimingMode::Full,
-        ] {
-            let config = Config {
-                timing,
-                ..Config::default()
-            };
+        for config in functional_and_full() {
+            let timing = config.timing;
             let mut plain = machine(&counting_loop(), config.clone());
             assert_eq!(plain.run(), Outcome::Exited(30));
             for slice in [1, 2, 3, 5, 7] {
@@ -816,14 +819,8 @@ mod tests {
     #[test]
     fn a_paused_run_counts_and_traces_as_one_run() {
         use crate::trace::{Filter, Format, Tracer};
-        for timing in [
-            crate::config::TimingMode::Functional,
-            crate::config::TimingMode::Full,
-        ] {
-            let config = Config {
-                timing,
-                ..Config::default()
-            };
+        for config in functional_and_full() {
+            let timing = config.timing;
             let traced = |insns: u64, format: Format| {
                 let mut m = machine(&counting_loop(), config.clone());
                 let mut out = Vec::new();

@@ -1263,41 +1263,35 @@ mod tests {
     fn block_runs_survive_chunk_flushes() {
         let mut out = Vec::new();
         let mut t = Tracer::new(&mut out, Format::Bin, Filter::default(), &Config::default());
-        let chunk = BIN_CHUNK / bin::RECORD_SIZE;
+        let chunk = BIN_CHUNK as u64 / bin::RECORD_SIZE as u64;
         let mut live: Vec<Access> = Vec::new();
-        // Where the next events start: after the last one.
-        let next = |live: &[Access]| {
-            live.last()
-                .map_or((0, 0, 0), |a| (a.seq + 1, a.insn + 1, a.cycle + 10))
-        };
+        // `loads` loads alone, or a block run of `fetches` instructions with `loads` loads
+        // each, after the events so far; fed to `t` and added to `live`.
+        fn feed(t: &mut Tracer<&mut Vec<u8>>, live: &mut Vec<Access>, fetches: u64, loads: u64) {
+            let (seq, insn, cycle) = live
+                .last()
+                .map_or((0, 0, 0), |a| (a.seq + 1, a.insn + 1, a.cycle + 10));
+            let events = block_run_events(seq, insn, cycle, fetches.max(1), loads);
+            if fetches == 0 {
+                for a in &events[1..] {
+                    t.on_access(a);
+                }
+                live.extend_from_slice(&events[1..]);
+            } else {
+                feed_block_run(t, &events);
+                live.extend_from_slice(&events);
+            }
+        }
         // Loads alone up to 100 records before the chunk's end, then a run of 40 instructions
         // with 3 loads each (121 records) across it.
-        let lone = block_run_events(0, 0, 0, 1, chunk as u64 - 100);
-        for a in &lone[1..] {
-            t.on_access(a);
-        }
-        live.extend_from_slice(&lone[1..]);
-        let (seq, insn, cycle) = next(&live);
-        let across = block_run_events(seq, insn, cycle, 40, 3);
-        feed_block_run(&mut t, &across);
-        live.extend_from_slice(&across);
+        feed(&mut t, &mut live, 0, chunk - 100);
+        feed(&mut t, &mut live, 40, 3);
         // The run and its records moved to the chunk's start (121 records); loads alone up to
         // 10 records before its end, then a run of 3 instructions opens: the chunk goes first.
-        let (seq, insn, cycle) = next(&live);
-        let lone = block_run_events(seq, insn, cycle, 1, chunk as u64 - 121 - 10);
-        for a in &lone[1..] {
-            t.on_access(a);
-        }
-        live.extend_from_slice(&lone[1..]);
-        let (seq, insn, cycle) = next(&live);
-        let opening = block_run_events(seq, insn, cycle, 3, 1);
-        feed_block_run(&mut t, &opening);
-        live.extend_from_slice(&opening);
+        feed(&mut t, &mut live, 0, chunk - 121 - 10);
+        feed(&mut t, &mut live, 3, 1);
         // A run of 2 instructions with more loads than a chunk holds.
-        let (seq, insn, cycle) = next(&live);
-        let huge = block_run_events(seq, insn, cycle, 2, chunk as u64 + 500);
-        feed_block_run(&mut t, &huge);
-        live.extend_from_slice(&huge);
+        feed(&mut t, &mut live, 2, chunk + 500);
         t.finish().unwrap();
         assert_eq!(read_back(&out), live);
     }
