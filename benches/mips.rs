@@ -6,7 +6,7 @@
 //! untraced and a traced machine run the same workload in one process, taking turns slice by
 //! slice (`RATIO_SLICE_INSNS` instructions each, [`Machine::run_for_with`]), so both see the
 //! same host: on a shared machine whose speed swings by up to 2x from one second to the next,
-//! runs one after the other do not (see README, "Tracing cost").
+//! runs one after the other do not (README, "Benchmark").
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
