@@ -328,9 +328,7 @@ impl Core {
                         if O::BLOCK_RUNS && CACHES && lean {
                             // The observer runs it (`Observer::lean_block_run`), so that the
                             // other loops' code does not hold it.
-                            match observer
-                                .lean_block_run::<TLBS, CACHES>(hart, mem, insns, start, block_off)
-                            {
+                            match observer.lean_block_run::<TLBS, CACHES>(hart, mem, insns, start) {
                                 LeanExit::NotRun => lean = false,
                                 LeanExit::Left(done, next) => {
                                     pc = next;
@@ -498,7 +496,8 @@ pub enum LeanExit {
     Fault(usize, Exception),
 }
 
-/// A lean block run of the decoded block `insns` (at `start`, RAM offset `block_off`): the
+/// A lean block run of the decoded block `insns` (at `start`; its RAM offset is the run's,
+/// [`Memory::lean_run_offset`], from [`Memory::begin_block_run`]): the
 /// traced loop without retirements, which keeps nothing per instruction that the untraced loop
 /// does not — no position (an access finds it from its decoded slot,
 /// [`Memory::lean_access_at`]), no sequence number (the memory counts the run's fetches where
@@ -513,13 +512,7 @@ pub fn lean_block_run<O: Observer, const TLBS: bool, const CACHES: bool>(
     observer: &mut O,
     insns: &[CachedInsn],
     start: u32,
-    block_off: usize,
 ) -> LeanExit {
-    debug_assert_eq!(
-        block_off,
-        mem.lean_run_offset(),
-        "the run's block is another"
-    );
     // The block's RAM offset and an instruction's position come from the run's state in the
     // memory (`begin_block_run`), not from values held across the instruction's handler:
     // fewer of those leave the loop's iterator in a register.

@@ -153,12 +153,11 @@ pub trait Observer {
         mem: &mut crate::mem::access::Memory,
         insns: &[crate::mem::access::CachedInsn],
         start: u32,
-        block_off: usize,
     ) -> crate::machine::LeanExit
     where
         Self: Sized,
     {
-        let _ = (hart, mem, insns, start, block_off);
+        let _ = (hart, mem, insns, start);
         crate::machine::LeanExit::NotRun
     }
 

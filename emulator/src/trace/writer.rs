@@ -337,12 +337,18 @@ impl<W: Write> Tracer<W> {
     #[inline(always)]
     fn push_words(&mut self, words: [u64; bin::RECORD_WORDS]) -> usize {
         let at = self.reserve_bin();
+        self.store_words(at, words);
+        at
+    }
+
+    /// Stores record `words` at offset `at` of the chunk (reserved by the caller).
+    #[inline(always)]
+    fn store_words(&mut self, at: usize, words: [u64; bin::RECORD_WORDS]) {
         if let Some(r) = self.bin.get_mut(at..at + bin::RECORD_SIZE) {
             for (chunk, word) in r.chunks_exact_mut(8).zip(words) {
                 chunk.copy_from_slice(&word.to_le_bytes());
             }
         }
-        at
     }
 
     /// The offset of a new record's bytes in `bin` (writing the chunk out first if it is full).
@@ -373,11 +379,7 @@ impl<W: Write> Tracer<W> {
             "no room left in the run"
         );
         self.bin_len = at + bin::RECORD_SIZE;
-        if let Some(r) = self.bin.get_mut(at..at + bin::RECORD_SIZE) {
-            for (chunk, word) in r.chunks_exact_mut(8).zip(words) {
-                chunk.copy_from_slice(&word.to_le_bytes());
-            }
-        }
+        self.store_words(at, words);
     }
 
     /// Which fetch of the open block run run access `a`'s instruction is.
@@ -562,11 +564,8 @@ impl<W: Write> Observer for Tracer<W> {
         mem: &mut crate::mem::access::Memory,
         insns: &[crate::mem::access::CachedInsn],
         start: u32,
-        block_off: usize,
     ) -> crate::machine::LeanExit {
-        crate::machine::lean_block_run::<Self, TLBS, CACHES>(
-            hart, mem, self, insns, start, block_off,
-        )
+        crate::machine::lean_block_run::<Self, TLBS, CACHES>(hart, mem, self, insns, start)
     }
 
     #[inline(always)]
